@@ -1,0 +1,71 @@
+# AMT Pipeline. `make demo` runs the pipeline locally; `make test` runs the tests.
+# Both set up what they need on a fresh machine (virtualenvs, Chromium).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The Lambdas run python3.13: develop and test on it too.
+PYTHON313 ?= $(shell command -v python3.13 2>/dev/null || ls -d $(HOME)/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -n 1)
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+CHROMIUM := /usr/bin/chromium
+export PYENV_VERSION := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.(11|13)' | sort -V | tr '\n' ':' | sed 's/:$$//')
+
+.PHONY: help dev demo test test-fast lint template build sizes bench browser clean
+
+help:
+	@echo "make demo      run the post's example locally (no AWS account needed)"
+	@echo "make test      run every test (unit, moto integration, browser, template)"
+	@echo "make lint      ruff + mypy"
+	@echo "make template  sam validate --lint, cfn-lint and checkov on template.yaml"
+	@echo "make build     sam build, then print the deployed sizes"
+	@echo "make bench     run the benchmarks in bench/"
+
+$(PY): pyproject.toml
+	@test -n "$(PYTHON313)" || { echo "python3.13 not found: install it (pyenv install 3.13) or set PYTHON313=/path/to/python3.13"; exit 1; }
+	test -d $(VENV) || $(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(PY)
+
+dev: $(PY)
+
+$(SAM): 
+	test -d $(SAM_VENV) || $(PYTHON313) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q --upgrade pip
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli cfn-lint checkov
+	@touch $(SAM)
+
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+demo: $(PY)
+	$(VENV)/bin/amt local run
+
+test: $(PY) browser $(SAM)
+	$(PY) -m pytest
+	$(MAKE) template
+
+test-fast: $(PY)
+	$(PY) -m pytest -m "not slow and not browser"
+
+lint: $(PY)
+	$(VENV)/bin/ruff check layers src functions tests bench scripts
+	$(VENV)/bin/mypy layers/common/amt_pipeline src/amt
+
+template: $(SAM)
+	$(SAM) validate --lint
+	$(SAM_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact
+
+build: $(SAM)
+	$(SAM) build
+	$(PY) scripts/deployed_sizes.py .aws-sam/build
+
+bench: $(PY)
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf .aws-sam .pytest_cache amt-local

@@ -1,0 +1,49 @@
+"""Domain errors.
+
+Each class name is part of the public contract: the state machine's
+``Retry``/``Catch`` ``ErrorEquals`` name them, because Step Functions reports a
+Lambda's unhandled exception by its class name (``errorType``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AmtPipelineError(Exception):
+    """Base class of every error this project raises on purpose."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One thing wrong with one field of the execution input."""
+
+    field: str  # dotted path, e.g. "hyperparameter_ranges.eta.min_value"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidExecutionInput(AmtPipelineError):
+    """The execution input is malformed; the message names every bad field."""
+
+    def __init__(self, errors: list[FieldError]):
+        self.errors = list(errors)
+        super().__init__("; ".join(str(e) for e in self.errors) or "invalid execution input")
+
+
+class DataNotReadable(AmtPipelineError):
+    """A user-supplied S3 URI does not exist or cannot be read."""
+
+
+class TuningJobNotFound(AmtPipelineError):
+    """No tuning job of that name exists."""
+
+
+class UnsafeCleanupRequest(AmtPipelineError):
+    """A cleanup request would reach outside a single run's prefix."""
+
+
+class ReportInputMissing(AmtPipelineError):
+    """The stored trials a report is rendered from are not there (yet)."""

@@ -1,0 +1,94 @@
+"""Where a run's objects live in the bucket: the one place that knows the layout.
+
+A run is one tuning job. Its name (1-32 chars) is the run id, and everything
+the run writes sits under ``runs/<run id>/``::
+
+    runs/<run>/data/train/train.csv            built-in dataset only
+    runs/<run>/data/validation/validation.csv
+    runs/<run>/output/<training job>/output/model.tar.gz   (SageMaker's layout)
+    runs/<run>/reports/trials.csv | trials.json | summary.json | index.html
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+RUNS_ROOT = "runs/"
+RUN_PARTS = ("data", "output", "reports")
+# SageMaker's tuning-job name rule, which the run id inherits.
+RUN_ID_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+BASELINE_SUFFIX = "-baseline"
+
+
+def baseline_job_name(run_id: str) -> str:
+    """The baseline training job of a run (training-job names allow 63 chars)."""
+    return f"{run_id}{BASELINE_SUFFIX}"
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    bucket: str
+    run_id: str
+
+    def __post_init__(self) -> None:
+        if not RUN_ID_PATTERN.fullmatch(self.run_id):
+            raise ValueError(f"not a valid run id (tuning job name): {self.run_id!r}")
+
+    @property
+    def prefix(self) -> str:
+        return f"{RUNS_ROOT}{self.run_id}/"
+
+    def key(self, part: str, *names: str) -> str:
+        if part not in RUN_PARTS:
+            raise ValueError(f"unknown run part {part!r}; expected one of {RUN_PARTS}")
+        return self.prefix + "/".join((part, *names))
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    # Data (built-in datasets only: the user's own data stays where it is).
+    @property
+    def train_key(self) -> str:
+        return self.key("data", "train", "train.csv")
+
+    @property
+    def validation_key(self) -> str:
+        return self.key("data", "validation", "validation.csv")
+
+    # SageMaker output: OutputDataConfig.S3OutputPath of every training job.
+    @property
+    def output_uri(self) -> str:
+        return self.uri(self.key("output")) + "/"
+
+    # Reports.
+    @property
+    def reports_prefix(self) -> str:
+        return self.key("reports") + "/"
+
+    def report_key(self, name: str) -> str:
+        return self.key("reports", name)
+
+    @property
+    def trials_csv_key(self) -> str:
+        return self.report_key("trials.csv")
+
+    @property
+    def trials_json_key(self) -> str:
+        return self.report_key("trials.json")
+
+    @property
+    def summary_key(self) -> str:
+        return self.report_key("summary.json")
+
+    @property
+    def report_html_key(self) -> str:
+        return self.report_key("index.html")
+
+    @classmethod
+    def from_output_uri(cls, s3_output_path: str) -> RunLayout:
+        """Recover the layout from a training job's S3OutputPath (as in the tuning event)."""
+        m = re.fullmatch(r"s3://([^/]+)/" + re.escape(RUNS_ROOT) + r"([^/]+)/output/?", s3_output_path)
+        if not m:
+            raise ValueError(f"not an AMT Pipeline output path: {s3_output_path!r}")
+        return cls(bucket=m.group(1), run_id=m.group(2))

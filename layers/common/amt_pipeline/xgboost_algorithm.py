@@ -1,0 +1,90 @@
+"""What SageMaker's built-in XGBoost algorithm (version 1.5-1) accepts and emits.
+
+One source for the execution-input validation (names a user may set or tune,
+the objective metrics a tuning job may ask for) and for the local engine, which
+rejects what SageMaker rejects. Source: the SageMaker developer guide,
+"XGBoost hyperparameters" and "Tune an XGBoost model" (metrics table).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ALGORITHM_NAME = "xgboost"
+SUPPORTED_VERSIONS = ("1.5-1",)
+DEFAULT_VERSION = "1.5-1"
+
+# Every hyperparameter the 1.5-1 container accepts (values are always strings).
+HYPERPARAMETERS: frozenset[str] = frozenset(
+    {
+        "alpha", "base_score", "booster", "colsample_bylevel", "colsample_bynode", "colsample_bytree",
+        "csv_weights", "deterministic_histogram", "early_stopping_rounds", "eta", "eval_metric",
+        "gamma", "grow_policy", "interaction_constraints", "lambda", "lambda_bias", "max_bin",
+        "max_delta_step", "max_depth", "max_leaves", "min_child_weight", "monotone_constraints",
+        "normalize_type", "nthread", "num_class", "num_parallel_tree", "num_round", "objective",
+        "one_drop", "process_type", "rate_drop", "refresh_leaf", "sample_type", "scale_pos_weight",
+        "seed", "single_precision_histogram", "sketch_eps", "skip_drop", "subsample", "tree_method",
+        "tweedie_variance_power", "updater", "use_dask_gpu_training", "verbosity",
+    }
+)
+REQUIRED_HYPERPARAMETERS: frozenset[str] = frozenset({"num_round"})
+
+# Hyperparameters that a tuning job may range over, with the kind of range
+# SageMaker documents for each (Integer ranges take whole numbers).
+TUNABLE_HYPERPARAMETERS: dict[str, Literal["Continuous", "Integer", "Categorical"]] = {
+    "alpha": "Continuous",
+    "colsample_bylevel": "Continuous",
+    "colsample_bynode": "Continuous",
+    "colsample_bytree": "Continuous",
+    "eta": "Continuous",
+    "gamma": "Continuous",
+    "lambda": "Continuous",
+    "max_delta_step": "Integer",
+    "max_depth": "Integer",
+    "min_child_weight": "Continuous",
+    "num_round": "Integer",
+    "subsample": "Continuous",
+    "max_bin": "Integer",
+    "max_leaves": "Integer",
+    "scale_pos_weight": "Continuous",
+    "booster": "Categorical",
+    "grow_policy": "Categorical",
+    "tree_method": "Categorical",
+    "sample_type": "Categorical",
+    "normalize_type": "Categorical",
+}
+
+# Evaluation metrics (xgboost's eval_metric names) and the direction that is better.
+METRIC_DIRECTIONS: dict[str, Literal["Maximize", "Minimize"]] = {
+    "accuracy": "Maximize",
+    "auc": "Maximize",
+    "aucpr": "Maximize",
+    "error": "Minimize",
+    "f1": "Maximize",
+    "logloss": "Minimize",
+    "mae": "Minimize",
+    "map": "Maximize",
+    "merror": "Minimize",
+    "mlogloss": "Minimize",
+    "mse": "Minimize",
+    "ndcg": "Maximize",
+    "rmse": "Minimize",
+}
+CHANNELS = ("train", "validation")
+
+# The metric names the algorithm emits, "<channel>:<metric>", e.g. validation:accuracy.
+OBJECTIVE_METRICS: dict[str, Literal["Maximize", "Minimize"]] = {
+    f"{channel}:{metric}": direction
+    for channel in CHANNELS
+    for metric, direction in METRIC_DIRECTIONS.items()
+}
+
+
+def split_metric_name(name: str) -> tuple[str, str]:
+    """'validation:accuracy' -> ('validation', 'accuracy'); ValueError if the algorithm does not emit it."""
+    if name not in OBJECTIVE_METRICS:
+        raise ValueError(
+            f"{name!r} is not a metric that XGBoost emits; expected one of {sorted(OBJECTIVE_METRICS)}"
+        )
+    channel, metric = name.split(":", 1)
+    return channel, metric
