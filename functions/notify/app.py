@@ -1,0 +1,37 @@
+"""Notify: on "Report Rendered", publish the run's outcome and a presigned
+report link to the notification topic."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from amt_pipeline.adapters import Notifier, ObjectStore
+from amt_pipeline.aws_clients import client
+from amt_pipeline.events import RunStepEvent
+from amt_pipeline.settings import NotifySettings
+from amt_pipeline.steps import notify
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=RunStepEvent)
+def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
+    settings = NotifySettings.from_env()
+    step = event.detail
+    sent = notify(
+        ObjectStore(client("s3"), step.bucket),
+        Notifier(client("sns"), settings.topic_arn),
+        step,
+        settings.report_link_expiry_seconds,
+    )
+    logger.info("Notification sent", run_id=step.run_id, message_id=sent["message_id"])
+    metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
+    return sent

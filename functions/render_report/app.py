@@ -1,0 +1,30 @@
+"""RenderReport: on "Trials Extracted", render the stored trials into
+reports/index.html and reports/summary.json and announce "Report Rendered"."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from amt_pipeline.adapters import EventPublisher, ObjectStore
+from amt_pipeline.aws_clients import client
+from amt_pipeline.events import RunStepEvent
+from amt_pipeline.steps import render_report
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=RunStepEvent)
+def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
+    step = event.detail
+    summary = render_report(ObjectStore(client("s3"), step.bucket), EventPublisher(client("events")), step)
+    logger.info("Report rendered", run_id=step.run_id, status=summary.get("status"))
+    metrics.add_metric(name="ReportsRendered", unit=MetricUnit.Count, value=1)
+    return {"run_id": step.run_id, "report_key": step.layout.report_html_key}

@@ -1,0 +1,55 @@
+"""ValidateInput: the state machine's first step. A bad input fails here, with
+InvalidExecutionInput naming every bad field, before anything is written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from amt_pipeline.aws_clients import client
+from amt_pipeline.run_plan import check_input_data_readable, plan_run
+from amt_pipeline.settings import Settings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class ValidateSettings(Settings):
+    bucket_name: str
+    sagemaker_role_arn: str
+    stack_name: str
+    aws_region: str
+
+
+class ValidateRequest(BaseModel):
+    input: Any  # checked by plan_run, which names every bad field
+    execution_name: str
+    started_at: datetime
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    settings = ValidateSettings.from_env()
+    request = ValidateRequest.model_validate(event)
+    plan = plan_run(
+        request.input,
+        bucket=settings.bucket_name,
+        role_arn=settings.sagemaker_role_arn,
+        region=settings.aws_region,
+        execution_name=request.execution_name,
+        started_at=request.started_at,
+        stack_name=settings.stack_name,
+    )
+    if plan["dataset"]["kind"] == "s3":
+        check_input_data_readable(plan["dataset"], client("s3"))
+    logger.info("Run planned", run_id=plan["run_id"], strategy=plan["input"]["strategy"])
+    metrics.add_metric(name="RunsPlanned", unit=MetricUnit.Count, value=1)
+    return plan

@@ -1,0 +1,63 @@
+"""The three steps that turn a finished tuning job into a report and a notification.
+
+extract (boto3 only) -> render (pandas + Altair) -> notify. Each step reads what
+the previous one stored under the run's reports/ prefix, writes its own
+output, and announces it with an event, so each can be retried on its own and a
+report can be re-rendered without calling SageMaker again.
+
+Imports of the heavier modules sit inside the steps that need them, so the
+extract and notify Lambdas do not pay pandas' and Altair's import time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from amt_pipeline.adapters import HTML_CONTENT_TYPE, EventPublisher, Notifier, ObjectStore
+from amt_pipeline.events import REPORT_RENDERED, TRIALS_EXTRACTED, RunStepDetail
+from amt_pipeline.run_layout import RunLayout, baseline_job_name
+
+
+def extract_trials(sagemaker: Any, store: ObjectStore, events: EventPublisher, layout: RunLayout,
+                   tuning_job_name: str) -> RunStepDetail:
+    """Every trial of the job (paginated list calls), stored as trials.json + trials.csv."""
+    from amt_pipeline.report_input import collect_report_input, trials_csv
+
+    report_input = collect_report_input(
+        sagemaker, tuning_job_name, baseline_job_name=baseline_job_name(layout.run_id)
+    )
+    store.put_text(layout.trials_json_key, report_input.to_json(), "application/json")
+    store.put_text(layout.trials_csv_key, trials_csv(report_input), "text/csv; charset=utf-8")
+    detail = RunStepDetail(
+        bucket=layout.bucket, run_id=layout.run_id, tuning_job_name=tuning_job_name,
+        status=report_input.status,
+    )
+    events.publish(TRIALS_EXTRACTED, detail.model_dump())
+    return detail
+
+
+def render_report(store: ObjectStore, events: EventPublisher, step: RunStepDetail) -> dict[str, Any]:
+    """index.html and summary.json from the stored trials."""
+    from amt_pipeline.report import render_report as render_html
+    from amt_pipeline.report_input import ReportInput
+    from amt_pipeline.summary import summarize
+
+    layout = step.layout
+    report_input = ReportInput.from_json(store.get_text(layout.trials_json_key))
+    summary = summarize(report_input)
+    store.put_text(layout.report_html_key, render_html(report_input), HTML_CONTENT_TYPE)
+    store.put_json(layout.summary_key, summary)
+    events.publish(REPORT_RENDERED, step.model_dump())
+    return summary
+
+
+def notify(store: ObjectStore, notifier: Notifier, step: RunStepDetail, link_expiry_seconds: int) -> dict[str, str]:
+    """One SNS message: status, best objective and hyperparameters, baseline, report link."""
+    from amt_pipeline.notification import compose_notification
+
+    layout = step.layout
+    summary = store.get_json(layout.summary_key)
+    url = store.presigned_get_url(layout.report_html_key, link_expiry_seconds)
+    subject, message = compose_notification(summary, url)
+    message_id = notifier.publish(subject, message)
+    return {"message_id": message_id, "subject": subject, "report_url": url}
