@@ -1,0 +1,269 @@
+"""Everything a report needs, in one JSON document.
+
+A report is rendered from a ``ReportInput`` alone, so it can be rendered again
+from S3 (``trials.json``) without calling SageMaker: the describe responses of
+the tuning job and of its warm-start parents, every trial row, the baseline's
+objective and, when someone collected them, per-trial learning curves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from amt_pipeline.errors import TuningJobNotFound
+from amt_pipeline.trials import (
+    NOT_FOUND_CODES,
+    TIME_COLUMNS,
+    Objective,
+    ParameterRange,
+    fetch_training_jobs,
+    objective_of,
+    parameter_ranges,
+    trials_table,
+)
+
+SCHEMA_VERSION = 1
+MAX_WARM_START_DEPTH = 20  # parents of parents...; SageMaker allows 5 parents per job
+
+
+def json_safe(value: Any) -> Any:
+    """A boto3 response made JSON-safe: datetimes as ISO 8601, non-finite floats as None."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _parse_time(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+class CurvePoint(BaseModel):
+    """One point of a trial's learning curve: a metric's value at an iteration (or second)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    metric: str
+    x: float
+    value: float
+
+
+class Baseline(BaseModel):
+    """The baseline training job (static hyperparameters only) and its objective, if it had one."""
+
+    training_job_name: str
+    status: str | None = None
+    metric_name: str | None = None
+    objective_value: float | None = None
+    failure_reason: str | None = None
+    hyperparameters: dict[str, str] = Field(default_factory=dict)
+
+
+class ReportInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    schema_version: int = SCHEMA_VERSION
+    tuning_job_name: str
+    # Describe responses (JSON-safe): this job first, then warm-start ancestors.
+    tuning_jobs: list[dict[str, Any]]
+    trials: list[dict[str, Any]] = Field(default_factory=list)
+    parent_trials: list[dict[str, Any]] = Field(default_factory=list)
+    baseline: Baseline | None = None
+    learning_curves: dict[str, list[CurvePoint]] = Field(default_factory=dict)
+    collected_at: datetime | None = None
+
+    @field_validator("trials", "parent_trials")
+    @classmethod
+    def _times_as_datetimes(cls, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        parsed = []
+        for row in rows:
+            row = dict(row)
+            for column in TIME_COLUMNS:
+                if column in row:
+                    row[column] = _parse_time(row[column])
+            parsed.append(row)
+        return parsed
+
+    # --- convenience views ------------------------------------------------------------------
+
+    @property
+    def tuning_job(self) -> dict[str, Any]:
+        return self.tuning_jobs[0]
+
+    @property
+    def objective(self) -> Objective | None:
+        return objective_of(self.tuning_job)
+
+    @property
+    def ranges(self) -> dict[str, ParameterRange]:
+        return parameter_ranges(self.tuning_job)
+
+    @property
+    def all_trials(self) -> list[dict[str, Any]]:
+        """This job's trials, then the warm-start parents'."""
+        return [*self.trials, *self.parent_trials]
+
+    # --- persistence ------------------------------------------------------------------------
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(json_safe(self.model_dump(mode="python")), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> ReportInput:
+        return cls.model_validate(json.loads(text))
+
+
+def trial_columns(rows: list[Mapping[str, Any]]) -> list[str]:
+    """Every key of the rows, in first-seen order (the SDK's columns come first in each row)."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            columns.setdefault(key, None)
+    return list(columns)
+
+
+def trials_csv(report_input: ReportInput) -> str:
+    """All trials (this job's and its parents') as CSV, one row per training job, SDK columns first."""
+    rows = report_input.all_trials
+    columns = trial_columns(rows)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(_csv_cell(row.get(column)) for column in columns)
+    return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
+
+
+def trials_json(report_input: ReportInput) -> str:
+    """All trials as a JSON array of objects (the CSV's rows)."""
+    return json.dumps(json_safe(report_input.all_trials), allow_nan=False)
+
+
+# --- Collection (the only part that calls SageMaker) ---------------------------------------------
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _describe_tuning_job(sagemaker_client: Any, name: str) -> dict[str, Any]:
+    try:
+        return sagemaker_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+    except ClientError as error:
+        if _error_code(error) in NOT_FOUND_CODES:
+            raise TuningJobNotFound(name) from error
+        raise
+
+
+def parent_job_names(tuning_job: Mapping[str, Any]) -> list[str]:
+    parents = (tuning_job.get("WarmStartConfig") or {}).get("ParentHyperParameterTuningJobs") or []
+    return [p["HyperParameterTuningJobName"] for p in parents if p.get("HyperParameterTuningJobName")]
+
+
+def baseline_from_describe(describe: Mapping[str, Any], objective: Objective | None) -> Baseline:
+    """A DescribeTrainingJob response -> Baseline (its value of the tuning objective's metric)."""
+    value = None
+    metric_name = objective.metric_name if objective else None
+    for metric in describe.get("FinalMetricDataList") or []:
+        if metric_name is not None and metric.get("MetricName") == metric_name:
+            value = metric.get("Value")
+    if value is not None and not math.isfinite(value):
+        value = None
+    return Baseline(
+        training_job_name=describe["TrainingJobName"],
+        status=describe.get("TrainingJobStatus"),
+        metric_name=metric_name,
+        objective_value=value,
+        failure_reason=describe.get("FailureReason"),
+        hyperparameters=dict(describe.get("HyperParameters") or {}),
+    )
+
+
+def collect_report_input(
+    sagemaker_client: Any,
+    tuning_job_name: str,
+    *,
+    include_parents: bool = True,
+    baseline_job_name: str | None = None,
+    collected_at: datetime | None = None,
+) -> ReportInput:
+    """Describe the job, list all its trials, resolve warm-start ancestors, read the baseline.
+
+    Calls: 1 describe + ceil(trials/100) list calls per tuning job, and at most
+    one describe_training_job (the baseline). A missing baseline is not an error.
+    Raises ``TuningJobNotFound`` when the tuning job itself does not exist.
+    """
+    describe = _describe_tuning_job(sagemaker_client, tuning_job_name)
+    tuning_jobs = [json_safe(describe)]
+    trials = trials_table(describe, fetch_training_jobs(sagemaker_client, tuning_job_name))
+
+    parent_trials: list[dict[str, Any]] = []
+    if include_parents:
+        seen = {tuning_job_name}
+        frontier = parent_job_names(describe)
+        depth = 0
+        while frontier and depth < MAX_WARM_START_DEPTH:
+            next_frontier: list[str] = []
+            for name in frontier:
+                if name in seen:
+                    continue
+                seen.add(name)
+                try:
+                    parent = _describe_tuning_job(sagemaker_client, name)
+                except TuningJobNotFound:
+                    continue  # a parent in another account or region: report without it
+                tuning_jobs.append(json_safe(parent))
+                parent_trials.extend(trials_table(parent, fetch_training_jobs(sagemaker_client, name)))
+                next_frontier.extend(parent_job_names(parent))
+            frontier = next_frontier
+            depth += 1
+
+    baseline = None
+    if baseline_job_name:
+        try:
+            baseline_describe = sagemaker_client.describe_training_job(TrainingJobName=baseline_job_name)
+        except ClientError as error:
+            if _error_code(error) not in {"ValidationException", *NOT_FOUND_CODES}:
+                raise
+        else:
+            baseline = baseline_from_describe(baseline_describe, objective_of(describe))
+
+    return ReportInput(
+        tuning_job_name=tuning_job_name,
+        tuning_jobs=tuning_jobs,
+        trials=trials,
+        parent_trials=parent_trials,
+        baseline=baseline,
+        collected_at=collected_at,
+    )
