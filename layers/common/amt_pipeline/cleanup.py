@@ -10,7 +10,9 @@ just before it is deleted (defence in depth).
 On a versioned bucket (versioning Enabled or Suspended) every version and
 delete marker under the prefixes is removed, so nothing of the run is left to
 restore. Deletes go in batches of at most 1,000 keys (the ``DeleteObjects``
-limit) while listing, so memory stays flat however large the run is. A key
+limit) while listing, one page behind it: a page is deleted once the next one
+has been fetched, so the listing never resumes from a key (or version) that
+is already gone, and memory stays flat however large the run is. A key
 that S3 refuses to delete stops the cleanup after its batch with
 ``CleanupIncomplete``, which lists what failed; what was deleted before it
 stays deleted, and rerunning the request resumes (cleanup is idempotent).
@@ -170,28 +172,25 @@ def clean_up_run(s3_client: Any, bucket: str, request: CleanupRequest) -> Cleanu
     object_count = version_count = deleted = 0
     for part_prefix in prefixes.values():
         last_key = None
-        batch: list[_Target] = []
-        for target in _list_targets(s3_client, bucket, part_prefix, versioned):
-            if not target.key.startswith(part_prefix):  # defence in depth: S3 listed outside it
-                raise UnsafeCleanupRequest(
-                    f"run_id: listing {part_prefix!r} returned {target.key!r}, outside the run; "
-                    "nothing more deleted"
-                )
-            if target.key != last_key:  # the versions of one key are listed together
-                last_key = target.key
-                object_count += 1
-                if len(keys) < MAX_KEYS_REPORTED:
-                    keys.append(target.key)
-            if versioned:
-                version_count += 1
+        pending: list[_Target] = []  # the previous page: deleted once the listing has moved past it
+        for page in _list_pages(s3_client, bucket, part_prefix, versioned):
+            for target in page:
+                if not target.key.startswith(part_prefix):  # defence in depth: S3 listed outside it
+                    raise UnsafeCleanupRequest(
+                        f"run_id: listing {part_prefix!r} returned {target.key!r}, outside the run; "
+                        "nothing more deleted"
+                    )
+                if target.key != last_key:  # the versions of one key are listed together
+                    last_key = target.key
+                    object_count += 1
+                    if len(keys) < MAX_KEYS_REPORTED:
+                        keys.append(target.key)
+                version_count += versioned
             if request.dry_run:
                 continue
-            batch.append(target)
-            if len(batch) == DELETE_BATCH_SIZE:
-                deleted += _delete_batch(s3_client, bucket, request.run_id, part_prefix, batch, deleted)
-                batch = []
-        if batch:
-            deleted += _delete_batch(s3_client, bucket, request.run_id, part_prefix, batch, deleted)
+            deleted += _delete(s3_client, bucket, request.run_id, part_prefix, pending, deleted)
+            pending = page
+        deleted += _delete(s3_client, bucket, request.run_id, part_prefix, pending, deleted)
 
     return CleanupResult(
         run_id=request.run_id,
@@ -210,18 +209,27 @@ def _is_versioned(s3_client: Any, bucket: str) -> bool:
     return s3_client.get_bucket_versioning(Bucket=bucket).get("Status") in ("Enabled", "Suspended")
 
 
-def _list_targets(s3_client: Any, bucket: str, prefix: str, versioned: bool) -> Iterator[_Target]:
+def _list_pages(s3_client: Any, bucket: str, prefix: str, versioned: bool) -> Iterator[list[_Target]]:
+    """The keys (or every version and delete marker) under ``prefix``, one listing page at a time."""
     if not versioned:
         for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                yield _Target(obj["Key"])
+            yield [_Target(obj["Key"]) for obj in page.get("Contents", [])]
         return
     for page in s3_client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
-        # Versions and delete markers of one key, merged newest first as S3 lists them.
         entries = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
-        entries.sort(key=lambda e: e["Key"])  # stable: keeps each list's order within a key
-        for entry in entries:
-            yield _Target(entry["Key"], entry["VersionId"])
+        entries.sort(key=lambda e: e["Key"])  # merged by key; stable, so each list keeps its order
+        yield [_Target(entry["Key"], entry["VersionId"]) for entry in entries]
+
+
+def _delete(
+    s3_client: Any, bucket: str, run_id: str, prefix: str, targets: list[_Target], deleted_before: int
+) -> int:
+    """Delete ``targets`` in batches of at most 1,000; return how many went."""
+    deleted = 0
+    for start in range(0, len(targets), DELETE_BATCH_SIZE):
+        batch = targets[start : start + DELETE_BATCH_SIZE]
+        deleted += _delete_batch(s3_client, bucket, run_id, prefix, batch, deleted_before + deleted)
+    return deleted
 
 
 def _delete_batch(
