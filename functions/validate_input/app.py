@@ -12,7 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from amt_pipeline.aws_clients import client
-from amt_pipeline.run_plan import check_input_data_readable, plan_run
+from amt_pipeline.data_access import check_input_data_readable
+from amt_pipeline.run_plan import plan_run
 from amt_pipeline.settings import Settings
 
 logger = Logger()

@@ -1,0 +1,38 @@
+"""PrepareData: write the built-in dataset (Digits) as headerless CSV, label
+first, under the run's data/ prefix. Rerunning writes the same bytes."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from amt_pipeline.adapters import ObjectStore
+from amt_pipeline.aws_clients import client
+from amt_pipeline.datasets import builtin_dataset_files
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class PrepareRequest(BaseModel):
+    run_id: str
+    bucket: str
+    dataset: dict
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    request = PrepareRequest.model_validate(event)
+    store = ObjectStore(client("s3"), request.bucket)
+    written = {}
+    for key, body in builtin_dataset_files(request.dataset).items():
+        store.put_bytes(key, body, "text/csv")
+        written[key] = body.count(b"\n")
+    logger.info("Dataset written", run_id=request.run_id, rows=written)
+    metrics.add_metric(name="DatasetsPrepared", unit=MetricUnit.Count, value=1)
+    return {"objects": [{"uri": f"s3://{request.bucket}/{k}", "rows": n} for k, n in written.items()]}

@@ -1,0 +1,199 @@
+"""The in-process AWS emulator: moto, plus botocore hooks for what moto lacks.
+
+The one module that knows how moto is driven. What moto cannot do here is
+answered through botocore's ``before-call`` event (the mechanism botocore's
+Stubber uses), registered for every session:
+
+- ``lambda.Invoke`` runs the real Python handler (moto would need Docker);
+- every ``sagemaker.*`` call goes to the local engine (moto's SageMaker is
+  shallow: no training jobs, no events).
+
+Those hooks fire for the clients that moto's own state-machine interpreter
+makes, so the real ASL definition drives the real handlers and the engine.
+Pinned to moto 5.2.5; tests/integration/test_emulator.py fails loudly if an
+upgrade changes what this relies on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import botocore.handlers
+from botocore.awsrequest import AWSResponse
+from botocore import xform_name
+
+from amt_pipeline.aws_clients import reset_clients
+
+MOTO_CONFIG = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+    "core": {"reset_boto3_session": True},
+}
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+# (payload bytes) -> (response payload bytes, FunctionError or None)
+LambdaInvoker = Callable[[str, bytes], tuple[bytes, str | None]]
+
+
+class ServiceError(Exception):
+    """An error a hooked service answers with, as AWS would (code + message)."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.status = code, message, status
+
+
+class _Hooks:
+    """Routes hooked calls to the active emulator; inert when none is active."""
+
+    def __init__(self) -> None:
+        self.lambda_invoker: LambdaInvoker | None = None
+        self.sagemaker: Any = None
+        self.lock = threading.Lock()
+
+    def remember_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        # before-call sees the serialised request; keep the caller's own arguments for it.
+        context["amt_api_params"] = dict(params)
+
+    def answer(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict] | None:
+        service = model.service_model.service_name
+        params = context.get("amt_api_params", {})
+        try:
+            if service == "lambda" and model.name == "Invoke" and self.lambda_invoker:
+                return _ok(self._invoke(params))
+            if service == "sagemaker" and self.sagemaker is not None:
+                return _ok(self._sagemaker(model.name, params))
+        except ServiceError as error:
+            return _error(error)
+        return None
+
+    def _invoke(self, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.lambda_invoker is not None
+        payload = params.get("Payload", b"{}")
+        if isinstance(payload, str):
+            payload = payload.encode()
+        elif hasattr(payload, "read"):
+            payload = payload.read()
+        body, function_error = self.lambda_invoker(params["FunctionName"], payload)
+        response: dict[str, Any] = {"StatusCode": 200, "Payload": io.BytesIO(body), "ExecutedVersion": "$LATEST"}
+        if function_error:
+            response["FunctionError"] = function_error
+        return response
+
+    def _sagemaker(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        method = getattr(self.sagemaker, xform_name(operation), None)
+        if method is None:
+            raise ServiceError("UnknownOperationException", f"the local SageMaker engine does not implement {operation}")
+        try:
+            return method(**params)
+        except Exception as error:  # the engine's errors carry SageMaker's code
+            code = getattr(error, "code", None)
+            if code is None:
+                raise
+            raise ServiceError(code, getattr(error, "message", str(error))) from error
+
+
+def _ok(parsed: dict[str, Any]) -> tuple[AWSResponse, dict]:
+    parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": 200, "RequestId": "local"})
+    return AWSResponse("https://local", 200, {}, None), parsed
+
+
+def _error(error: ServiceError) -> tuple[AWSResponse, dict]:
+    parsed = {
+        "Error": {"Code": error.code, "Message": error.message},
+        "ResponseMetadata": {"HTTPStatusCode": error.status, "RequestId": "local"},
+    }
+    return AWSResponse("https://local", error.status, {}, None), parsed
+
+
+def _map_optimised_integration_errors() -> None:
+    """moto forwards ``arn:aws:states:::sagemaker:*`` tasks to boto3 but turns any
+    error into an uncatchable States.Runtime. Step Functions names them
+    ``SageMaker.AmazonSageMakerException`` (catchable, cause carrying SageMaker's
+    message and code): make moto do the same. The only patch of moto internals.
+    """
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_unsupported as unsupported,
+    )
+
+    cls = unsupported.StateTaskServiceUnsupported
+    if getattr(cls, "_amt_patched", False):
+        return
+    original = cls._from_error
+
+    def _from_error(self: Any, env: Any, ex: Exception) -> Any:
+        if isinstance(ex, ClientError):
+            service = self._get_boto_service_name()
+            name = {"sagemaker": "SageMaker"}.get(service, service)
+            error = ex.response["Error"]
+            cause = (
+                f"{error.get('Message')} (Service: Amazon{name}; Status Code: "
+                f"{ex.response['ResponseMetadata']['HTTPStatusCode']}; Error Code: {error.get('Code')})"
+            )
+            failure_event = aws_sdk.StateTaskServiceAwsSdk._get_task_failure_event
+            return failure_event(self, env=env, error=f"{name}.Amazon{name}Exception", cause=cause)
+        return original(self, env, ex)
+
+    cls._from_error = _from_error
+    cls._amt_patched = True
+
+
+HOOKS = _Hooks()
+for _service in ("lambda", "sagemaker"):
+    botocore.handlers.BUILTIN_HANDLERS.append((f"before-parameter-build.{_service}", HOOKS.remember_params))
+    botocore.handlers.BUILTIN_HANDLERS.append((f"before-call.{_service}", HOOKS.answer))
+
+
+class AwsEmulator:
+    """``with AwsEmulator(invoke, engine):`` everything boto3 does inside is emulated."""
+
+    def __init__(self, *, region: str, lambda_invoker: LambdaInvoker, sagemaker: Any):
+        self.region = region
+        self._lambda_invoker = lambda_invoker
+        self._sagemaker = sagemaker
+        self._saved_env: dict[str, str | None] = {}
+        self._mock: Any = None
+
+    def __enter__(self) -> AwsEmulator:
+        from moto import mock_aws
+
+        if HOOKS.sagemaker is not None:
+            raise RuntimeError("an AwsEmulator is already active in this process")
+        env = {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
+        self._saved_env = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        self._mock = mock_aws(config=MOTO_CONFIG)
+        self._mock.start()
+        _map_optimised_integration_errors()
+        HOOKS.lambda_invoker, HOOKS.sagemaker = self._lambda_invoker, self._sagemaker
+        boto3.setup_default_session()  # a session made before the hooks were registered lacks them
+        reset_clients()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        HOOKS.lambda_invoker = HOOKS.sagemaker = None
+        self._mock.stop()
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        reset_clients()
+
+
+def to_json_bytes(value: Any) -> bytes:
+    return json.dumps(value, default=str).encode()

@@ -1,0 +1,436 @@
+"""The whole pipeline on one machine: the stack's own template, state machine,
+handlers and rules, against the in-process emulator, with the local engine
+playing SageMaker.
+
+Nothing here restates the pipeline's order of steps: the state machine
+definition decides it, and the template's EventBridge rules decide which
+handler an event reaches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from queue import Empty, Queue
+from types import ModuleType
+from typing import Any
+
+from amt.local.emulator import AwsEmulator
+from amt.local.template import FunctionSpec, LocalStack, load_template
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+STACK_NAME = "amt-local"
+STATE_MACHINE = "TuningPipeline"
+DEAD_LETTER_QUEUE = "EventsDeadLetterQueue"
+ENDED = ("Completed", "Failed", "Stopped")
+# Handlers log through Powertools to stdout; a local run keeps those logs in a file.
+LOCAL_ENVIRONMENT = {
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_DEV": "false",
+}
+
+
+@dataclass
+class LambdaContext:
+    """What a handler's ``context`` offers, for a local invocation."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+@dataclass
+class LocalRunResult:
+    execution_status: str
+    execution_output: dict[str, Any] | None
+    error: str | None
+    cause: str | None
+    run_id: str | None
+    tuning_job: dict[str, Any] | None
+    notifications: list[dict[str, str]]
+    dead_letters: list[dict[str, Any]]
+    bucket: str
+    bucket_dir: Path
+    report_path: Path | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.execution_status == "SUCCEEDED" and not self.dead_letters
+
+
+class LocalFunctions:
+    """Loads each template function's handler from its CodeUri and invokes it as Lambda would."""
+
+    def __init__(self, stack: LocalStack, log_path: Path):
+        self.specs = stack.functions()
+        self.stack = stack
+        self.log_path = log_path
+        self._modules: dict[str, ModuleType] = {}
+        self._lock = threading.Lock()
+
+    def environment(self) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for spec in self.specs.values():
+            for key, value in spec.environment.items():
+                if merged.get(key, value) != value:
+                    raise ValueError(f"functions disagree on {key}; the local runtime shares one environment")
+                merged[key] = value
+        return merged
+
+    def _handler(self, spec: FunctionSpec) -> Callable[[dict, Any], Any]:
+        module_name, function_name = spec.handler.rsplit(".", 1)
+        if spec.logical_id not in self._modules:
+            path = spec.code_dir / f"{module_name.replace('.', '/')}.py"
+            module_spec = importlib.util.spec_from_file_location(f"amt_local_fn_{spec.logical_id}", path)
+            assert module_spec and module_spec.loader
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+            self._modules[spec.logical_id] = module
+        return getattr(self._modules[spec.logical_id], function_name)
+
+    def invoke(self, function: str, payload: bytes) -> tuple[bytes, str | None]:
+        """Lambda's Invoke: a function name or ARN and a JSON payload."""
+        logical_id = function.rsplit(":", 1)[-1]
+        spec = self.specs[logical_id]
+        context = LambdaContext(function_name=logical_id, invoked_function_arn=self.stack.arns[logical_id])
+        event = json.loads(payload or b"{}")
+        with self._lock, self.log_path.open("a") as log, contextlib.redirect_stdout(log):
+            try:
+                result = self._handler(spec)(event, context)
+                return json.dumps(result, default=str).encode(), None
+            except Exception as error:  # Lambda reports any exception as a function error
+                traceback.print_exc(file=log)
+                body = {
+                    "errorType": type(error).__name__,
+                    "errorMessage": str(error),
+                    "stackTrace": traceback.format_exception(error),
+                }
+                return json.dumps(body).encode(), "Unhandled"
+
+
+class EmulatedObjectStore:
+    """The engine's view of S3 (moto's), by URI."""
+
+    def __init__(self, s3: Any):
+        self.s3 = s3
+
+    @staticmethod
+    def _split(uri: str) -> tuple[str, str]:
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        return bucket, key
+
+    def get(self, uri: str) -> bytes:
+        bucket, key = self._split(uri)
+        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def put(self, uri: str, body: bytes) -> None:
+        bucket, key = self._split(uri)
+        self.s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+    def list(self, prefix_uri: str) -> list[str]:
+        bucket, prefix = self._split(prefix_uri)
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return [f"s3://{bucket}/{o['Key']}" for page in pages for o in page.get("Contents", [])]
+
+
+class LocalPipeline:
+    """Provision the template in the emulator, start one execution, follow the job to its report."""
+
+    def __init__(self, out_dir: Path, *, workers: int = 2, on_progress: Callable[[Any], None] | None = None,
+                 poll_seconds: float = 0.1):
+        self.out_dir = out_dir.resolve()
+        self.workers = workers
+        self.on_progress = on_progress
+        self.poll_seconds = poll_seconds
+        self.stack = LocalStack(load_template(), REGION, ACCOUNT_ID, STACK_NAME)
+        self._events: Queue[dict[str, Any]] = Queue()
+        self._rule_queues: dict[str, tuple[str, int]] = {}  # queue url -> (function, max retries)
+        self._attempts: dict[str, int] = {}
+
+    # ------------------------------------------------------------ engine
+    def _make_engine(self, storage: Any) -> Any:
+        from amt.local.engine import LocalSageMaker
+
+        return LocalSageMaker(
+            storage=storage,
+            state_dir=self.out_dir / "state",
+            emit_event=self._events.put,
+            region=REGION,
+            account_id=ACCOUNT_ID,
+            workers=self.workers,
+            on_progress=self.on_progress,
+        )
+
+    def run(self, execution_input: dict[str, Any], *, execution_name: str | None = None,
+            timeout_seconds: float = 3600) -> LocalRunResult:
+        import boto3
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        (self.out_dir / "logs").mkdir(exist_ok=True)
+        # The emulator's hooks need the functions and the engine, which need the emulated resources.
+        live: dict[str, Any] = {}
+
+        class _Deferred:
+            def __init__(self, name: str):
+                self._name = name
+
+            def __getattr__(self, attribute: str) -> Any:
+                return getattr(live[self._name], attribute)
+
+        def invoke(function: str, payload: bytes) -> tuple[bytes, str | None]:
+            return live["functions"].invoke(function, payload)
+
+        with AwsEmulator(region=REGION, lambda_invoker=invoke, sagemaker=_Deferred("engine")):
+            engine = live["engine"] = self._make_engine(EmulatedObjectStore(boto3.client("s3")))
+            try:
+                self._provision_resources()
+                self._functions = live["functions"] = LocalFunctions(
+                    self.stack, self.out_dir / "logs" / "lambdas.log"
+                )
+                self._provision_rules(self._functions)
+                with _environment({**self._functions.environment(), **LOCAL_ENVIRONMENT}):
+                    return self._run_execution(engine, execution_input, execution_name, timeout_seconds)
+            finally:
+                engine.close()
+
+    # ---------------------------------------------------- provisioning
+    def _provision_resources(self) -> None:
+        """Create the template's resources in the emulator, named as the runtime needs them."""
+        import boto3
+
+        stack = self.stack
+        for logical_id in stack.resources_of_type("AWS::Serverless::Function"):
+            stack.physical[logical_id] = logical_id
+            stack.arns[logical_id] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical_id}"
+        for logical_id in stack.resources_of_type("AWS::S3::Bucket"):
+            name = f"{STACK_NAME}-{logical_id.lower()}"
+            boto3.client("s3").create_bucket(Bucket=name)
+            stack.physical[logical_id], stack.arns[logical_id] = name, f"arn:aws:s3:::{name}"
+        sns = boto3.client("sns")
+        for logical_id in stack.resources_of_type("AWS::SNS::Topic"):
+            arn = sns.create_topic(Name=f"{STACK_NAME}-{logical_id}")["TopicArn"]
+            stack.physical[logical_id], stack.arns[logical_id] = arn, arn
+            stack.attributes[(logical_id, "TopicName")] = arn.rsplit(":", 1)[-1]
+        sqs = boto3.client("sqs")
+        for logical_id in stack.resources_of_type("AWS::SQS::Queue"):
+            url = sqs.create_queue(QueueName=f"{STACK_NAME}-{logical_id}")["QueueUrl"]
+            stack.physical[logical_id] = url
+            stack.arns[logical_id] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{STACK_NAME}-{logical_id}"
+            stack.attributes[(logical_id, "QueueName")] = f"{STACK_NAME}-{logical_id}"
+        for logical_id in stack.resources_of_type("AWS::IAM::Role"):
+            stack.arns[logical_id] = f"arn:aws:iam::{ACCOUNT_ID}:role/{STACK_NAME}-{logical_id}"
+        for logical_id in stack.resources_of_type("AWS::Serverless::StateMachine"):
+            stack.physical[logical_id] = stack.arns[logical_id] = (
+                f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{STACK_NAME}-{logical_id}"
+            )
+        # Every SNS message also lands in a queue, so the run can show what users would receive.
+        self._inbox_url = sqs.create_queue(QueueName=f"{STACK_NAME}-notifications-inbox")["QueueUrl"]
+        for topic_arn in (stack.physical[t] for t in stack.resources_of_type("AWS::SNS::Topic")):
+            sns.subscribe(TopicArn=topic_arn, Protocol="sqs",
+                          Endpoint=f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{STACK_NAME}-notifications-inbox")
+
+        sfn = boto3.client("stepfunctions")
+        sfn.create_state_machine(
+            name=f"{STACK_NAME}-{STATE_MACHINE}",
+            definition=stack.state_machine_definition(STATE_MACHINE),
+            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{STACK_NAME}-state-machine",
+        )
+
+    def _provision_rules(self, functions: LocalFunctions) -> None:
+        """The template's rule patterns; each target is a queue that the runtime drains
+        into the function (moto cannot deliver to Lambda targets)."""
+        import boto3
+
+        events, sqs = boto3.client("events"), boto3.client("sqs")
+        for spec in functions.specs.values():
+            retries = self._max_retries(spec.logical_id)
+            for event_name, pattern in spec.rule_patterns.items():
+                rule = f"{spec.logical_id}-{event_name}"
+                queue_name = f"{STACK_NAME}-rule-{rule}"
+                url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+                events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
+                events.put_targets(Rule=rule, Targets=[
+                    {"Id": "function", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}"}
+                ])
+                self._rule_queues[url] = (spec.logical_id, retries)
+
+    def _max_retries(self, logical_id: str) -> int:
+        events = self.stack.resources[logical_id]["Properties"].get("Events", {})
+        for event in events.values():
+            policy = event.get("Properties", {}).get("RetryPolicy")
+            if policy:
+                return int(policy["MaximumRetryAttempts"])
+        return 0
+
+    # ------------------------------------------------------- execution
+    def _run_execution(self, engine: Any, execution_input: dict[str, Any], execution_name: str | None,
+                       timeout_seconds: float) -> LocalRunResult:
+        import boto3
+
+        sfn = boto3.client("stepfunctions")
+        name = execution_name or f"local-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+        execution_arn = sfn.start_execution(
+            stateMachineArn=self.stack.arns[STATE_MACHINE], name=name, input=json.dumps(execution_input)
+        )["executionArn"]
+        deadline = time.monotonic() + timeout_seconds
+        while (described := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
+            self._check_deadline(deadline)
+            time.sleep(self.poll_seconds)
+
+        output = json.loads(described["output"]) if described.get("output") else None
+        run_id = output.get("run_id") if output else None
+        tuning_job = None
+        if described["status"] == "SUCCEEDED" and output:
+            tuning_job = self._follow_job(engine, output, deadline)
+        self._deliver_events(until_quiet=True)
+        bucket = self.stack.physical["DataBucket"]
+        bucket_dir = self._mirror_bucket(bucket)
+        report = bucket_dir / output["report_uri"].split(f"s3://{bucket}/", 1)[1] if output else None
+        return LocalRunResult(
+            execution_status=described["status"],
+            execution_output=output,
+            error=described.get("error"),
+            cause=described.get("cause"),
+            run_id=run_id,
+            tuning_job=tuning_job,
+            notifications=self._notifications(),
+            dead_letters=self._dead_letters(),
+            bucket=bucket,
+            bucket_dir=bucket_dir,
+            report_path=report if report and report.exists() else None,
+        )
+
+    @staticmethod
+    def _check_deadline(deadline: float) -> None:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the local run did not finish in time")
+
+    def _follow_job(self, engine: Any, output: dict[str, Any], deadline: float) -> dict[str, Any]:
+        """Until the tuning job (and the baseline) ended, deliver their events to the rules' targets."""
+        jobs = [("tuning", output["tuning_job_name"])]
+        if output.get("baseline_training_job_name"):
+            jobs.append(("training", output["baseline_training_job_name"]))
+        while True:
+            self._deliver_events()
+            statuses = [self._status(engine, kind, name) for kind, name in jobs]
+            if all(s in ENDED for s in statuses):
+                break
+            self._check_deadline(deadline)
+            time.sleep(self.poll_seconds)
+        return engine.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=output["tuning_job_name"])
+
+    @staticmethod
+    def _status(engine: Any, kind: str, name: str) -> str:
+        if kind == "tuning":
+            return engine.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+                "HyperParameterTuningJobStatus"]
+        return engine.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
+
+    def _deliver_events(self, until_quiet: bool = False) -> None:
+        """Engine events -> EventBridge (the template's rules match them) -> queues -> handlers."""
+        import boto3
+
+        events, sqs = boto3.client("events"), boto3.client("sqs")
+        while True:
+            delivered = 0
+            while True:
+                try:
+                    event = self._events.get_nowait()
+                except Empty:
+                    break
+                events.put_events(Entries=[{
+                    "Source": event["source"],
+                    "DetailType": event["detail-type"],
+                    "Detail": json.dumps(event["detail"], default=str),
+                    "Resources": event.get("resources", []),
+                }])
+            for url, (function, max_retries) in self._rule_queues.items():
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                for message in messages:
+                    delivered += 1
+                    self._deliver(function, max_retries, message)
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            if not until_quiet or (delivered == 0 and self._events.empty()):
+                return
+
+    def _deliver(self, function: str, max_retries: int, message: dict[str, Any]) -> None:
+        """A rule's delivery: retried as its RetryPolicy says, then kept in the dead-letter queue."""
+        import boto3
+
+        for _attempt in range(max_retries + 1):
+            _, error = self._functions.invoke(function, message["Body"].encode())
+            if error is None:
+                return
+        boto3.client("sqs").send_message(
+            QueueUrl=self.stack.physical[DEAD_LETTER_QUEUE],
+            MessageBody=message["Body"],
+            MessageAttributes={"RuleTarget": {"DataType": "String", "StringValue": function}},
+        )
+
+    # ------------------------------------------------------- results
+    def _notifications(self) -> list[dict[str, str]]:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        found = []
+        while messages := sqs.receive_message(QueueUrl=self._inbox_url, MaxNumberOfMessages=10).get("Messages"):
+            for message in messages:
+                body = json.loads(message["Body"])
+                found.append({"subject": body.get("Subject", ""), "message": body.get("Message", "")})
+                sqs.delete_message(QueueUrl=self._inbox_url, ReceiptHandle=message["ReceiptHandle"])
+        return found
+
+    def _dead_letters(self) -> list[dict[str, Any]]:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        url = self.stack.physical[DEAD_LETTER_QUEUE]
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                       MessageAttributeNames=["All"]).get("Messages", [])
+        return [json.loads(m["Body"]) for m in messages]
+
+    def _mirror_bucket(self, bucket: str) -> Path:
+        """The emulated bucket's objects, as files the user can open."""
+        import boto3
+
+        s3 = boto3.client("s3")
+        target = self.out_dir / "bucket"
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for obj in page.get("Contents", []):
+                path = target / obj["Key"]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+        return target
+
+
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
