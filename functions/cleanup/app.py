@@ -34,11 +34,19 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     logger.append_keys(run_id=request.run_id)
     settings = BucketSettings.from_env()
     result = clean_up_run(client("s3"), settings.bucket_name, request)
-    deleted = 0 if result.dry_run else result.object_count
-    metrics.add_metric(name="ObjectsDeleted", unit=MetricUnit.Count, value=deleted)
+    # A dry run deletes nothing: it counts 0, and its would-be counts are in the result.
+    metrics.add_metric(
+        name="ObjectsDeleted", unit=MetricUnit.Count, value=0 if result.dry_run else result.object_count
+    )
+    metrics.add_metric(  # versions and delete markers, on a versioned bucket
+        name="VersionsDeleted", unit=MetricUnit.Count, value=0 if result.dry_run else result.version_count
+    )
     logger.info(
         "dry run: nothing deleted" if result.dry_run else "run cleaned up",
-        extra={"parts": list(result.parts), "object_count": result.object_count,
-               "version_count": result.version_count},
+        extra={
+            "parts": list(result.parts),
+            "object_count": result.object_count,
+            "version_count": result.version_count,
+        },
     )
     return result.model_dump(mode="json")

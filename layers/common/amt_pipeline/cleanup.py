@@ -185,7 +185,8 @@ def clean_up_run(s3_client: Any, bucket: str, request: CleanupRequest) -> Cleanu
                     object_count += 1
                     if len(keys) < MAX_KEYS_REPORTED:
                         keys.append(target.key)
-                version_count += versioned
+                if versioned:
+                    version_count += 1
             if request.dry_run:
                 continue
             deleted += _delete(s3_client, bucket, request.run_id, part_prefix, pending, deleted)
