@@ -112,6 +112,11 @@ class ReportInput(BaseModel):
         return self.tuning_jobs[0]
 
     @property
+    def status(self) -> str:
+        """The tuning job's status: Completed, Failed, Stopped (or InProgress/Stopping when early)."""
+        return str(self.tuning_job.get("HyperParameterTuningJobStatus") or "Unknown")
+
+    @property
     def objective(self) -> Objective | None:
         return objective_of(self.tuning_job)
 

@@ -1,17 +1,79 @@
-"""Render a ReportInput to one self-contained HTML page."""
+"""Render a ReportInput to one self-contained HTML page.
+
+No network at view time: the Vega, Vega-Lite and Vega-Embed scripts are inlined
+from ``assets/`` (see scripts/vendor_vega.py), the data and chart specs sit in
+one ``application/json`` script element, and downloads are Blobs made from it.
+
+Everything the job supplied (names, categorical values, failure reasons) is
+text: HTML-escaped in markup, ``<``/``>``/``&`` escaped as ``\\u003c``... in the
+JSON, drawn as text by Vega, and escaped again by Vega-Tooltip. A Content
+Security Policy lets only this page's own scripts run (by hash) and forbids
+every fetch, so even a mistake here could not load or send anything.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
+from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from amt_pipeline.report_input import ReportInput, json_safe
+from amt_pipeline import __version__
+from amt_pipeline.analysis import rank_trials
+from amt_pipeline.report import charts
+from amt_pipeline.report.frame import chart_data, parallel_frame
+from amt_pipeline.report_input import ReportInput, json_safe, trials_csv, trials_json
+from amt_pipeline.summary import summarize
 
 ASSET_PACKAGE = "amt_pipeline.report"
 VEGA_BUNDLE = "vega-bundle.min.js"
+TOP_N = 10
+
+PAGE_SCRIPT = """
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("amt-report-data").textContent);
+  var options = {renderer: "canvas", actions: {export: true, source: false, compiled: false, editor: false},
+                 tooltip: {theme: "light"}};
+  var pending = Object.keys(data.specs).map(function (id) {
+    var element = document.getElementById("chart-" + id);
+    var spec = data.specs[id];
+    spec.datasets = Object.assign({}, spec.datasets || {}, data.datasets);
+    return vegaEmbed(element, spec, options).then(function () {
+      element.setAttribute("data-rendered", "true");
+    }).catch(function (error) {
+      element.setAttribute("data-rendered", "error");
+      element.textContent = "This chart could not be drawn: " + error;
+      console.error("chart " + id + ": " + error);
+    });
+  });
+  Object.keys(data.downloads).forEach(function (id) {
+    var item = data.downloads[id];
+    var link = document.getElementById("download-" + id);
+    link.href = URL.createObjectURL(new Blob([item.text], {type: item.type}));
+    link.download = item.filename;
+  });
+  Promise.all(pending).then(function () { document.body.setAttribute("data-charts-done", "true"); });
+})();
+"""
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1180px;
+padding:1rem 1.5rem;color:#222;line-height:1.45}
+h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.muted{color:#666}.status{display:inline-block;padding:.1rem .5rem;border-radius:.3rem;font-weight:600}
+.status-Completed{background:#e3f1e0}.status-Failed{background:#fbe0df}.status-Stopped{background:#fdf0dc}
+.warning{background:#fff6d6;border-left:4px solid #e8b400;padding:.4rem .8rem;margin:.4rem 0}
+.error{background:#fbe0df;border-left:4px solid #e45756;padding:.4rem .8rem;margin:.4rem 0}
+table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}
+th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
+.downloads a{margin-right:1rem}.chart{margin:1rem 0;overflow-x:auto}
+dl.totals{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.totals dt{font-weight:600}
+"""
 
 
 @cache
@@ -31,18 +93,243 @@ def script_json(value: Any) -> str:
     )
 
 
-def render_report(report_input: ReportInput) -> str:
-    title = f"Tuning report: {report_input.tuning_job_name}"
-    rows = "".join(
-        f"<tr><td>{html.escape(str(t.get('TrainingJobName')))}</td>"
-        f"<td>{html.escape(str(t.get('TrainingJobStatus')))}</td>"
-        f"<td>{html.escape(str(t.get('FinalObjectiveValue')))}</td></tr>"
-        for t in report_input.trials
+def _csp_hash(script: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
+
+
+@cache
+def _bundle_hash() -> str:
+    return _csp_hash(vega_bundle())
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _num(value: Any, digits: int = 5) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.{digits}g}" if abs(value) >= 1e4 or (value != 0 and abs(value) < 1e-3) else \
+            f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return _e(value)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+def _summary_html(summary: dict[str, Any]) -> str:
+    status = str(summary.get("status"))
+    parts = [
+        f"<p>Status: <span class='status status-{_e(status)}'>{_e(status)}</span> "
+        f"&middot; strategy {_e(summary.get('strategy') or 'n/a')} &middot; objective "
+        f"<b>{_e(summary.get('objective_name'))}</b> ({_e(summary.get('objective_direction'))})</p>"
+    ]
+    if summary.get("failure_reason"):
+        parts.append(f"<p class='error'>The tuning job reports: {_e(summary['failure_reason'])}</p>")
+    best = summary.get("best")
+    if best:
+        hps = ", ".join(f"{_e(k)} = {_num(v)}" for k, v in best["hyperparameters"].items())
+        parts.append(
+            f"<p>Best trial <b>{_e(best['training_job_name'])}</b> reached "
+            f"<b>{_e(summary.get('objective_name'))} = {_num(best['objective'])}</b> with {hps}.</p>"
+        )
+    else:
+        parts.append("<p class='error'>No trial reported an objective: there is no best trial.</p>")
+    overall = summary.get("overall_best")
+    if overall and best and overall["training_job_name"] != best["training_job_name"]:
+        parts.append(
+            f"<p>Including the warm-start parents, the best is {_e(overall['training_job_name'])} "
+            f"({_num(overall['objective'])}).</p>"
+        )
+    baseline, gain = summary.get("baseline"), summary.get("gain_over_baseline")
+    if baseline and baseline.get("objective") is not None:
+        if gain:
+            relative = f" ({gain['relative']:+.2%})" if gain.get("relative") is not None else ""
+            verdict = "better than" if gain["tuned_is_better"] else "no better than"
+            parts.append(
+                f"<p>Baseline {_e(baseline['training_job_name'])}: {_num(baseline['objective'])}; tuned is "
+                f"{verdict} the baseline by {gain['absolute']:+.5f}{relative}.</p>"
+            )
+        else:
+            parts.append(f"<p>Baseline {_e(baseline['training_job_name'])}: {_num(baseline['objective'])}.</p>")
+    elif baseline:
+        parts.append(f"<p class='muted'>The baseline job {_e(baseline['training_job_name'])} "
+                     f"({_e(baseline.get('status'))}) has no objective value.</p>")
+    else:
+        parts.append("<p class='muted'>No baseline training job was found.</p>")
+    for warning in summary.get("boundary_warnings") or []:
+        parts.append(f"<p class='warning'>{_e(warning)}</p>")
+    counters = summary.get("counters") or {}
+    counted = ", ".join(f"{c} {_e(s).lower()}" for s, c in counters.items() if c)
+    parts.append(f"<p>{summary.get('trial_count', 0)} training jobs: {counted or 'none'}; "
+                 f"{summary.get('scored_trial_count', 0)} with an objective.</p>")
+    return "\n".join(parts)
+
+
+def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
+    ranked = rank_trials(report_input.all_trials, report_input.objective)[:TOP_N]
+    if not ranked:
+        return "<p class='muted'>No trial has an objective yet.</p>"
+    params = list(report_input.ranges) or [
+        k for k in ranked[0] if k not in {"TrainingJobName", "TrainingJobStatus", "FinalObjectiveValue"}
+    ]
+    multiple = bool(report_input.parent_trials)
+    head = "".join(f"<th>{_e(h)}</th>" for h in ["#", "Training job", *(["Tuning job"] if multiple else []),
+                                                   _e(summary.get("objective_name") or "objective"), *params,
+                                                   "Status", "Seconds"])
+    body = []
+    for i, row in enumerate(ranked, 1):
+        cells = [f"<td class='num'>{i}</td>", f"<td>{_e(row.get('TrainingJobName'))}</td>"]
+        if multiple:
+            cells.append(f"<td>{_e(row.get('TuningJobName'))}</td>")
+        cells.append(f"<td class='num'>{_num(row.get('FinalObjectiveValue'))}</td>")
+        for name in params:
+            value = row.get(name)
+            spec = report_input.ranges.get(name)
+            if spec is not None and spec.kind == "Integer" and isinstance(value, float) and value.is_integer():
+                value = int(value)
+            cells.append(f"<td class='num'>{_num(value)}</td>")
+        cells.append(f"<td>{_e(row.get('TrainingJobStatus'))}</td>")
+        cells.append(f"<td class='num'>{_num(row.get('TrainingElapsedTimeSeconds'), 0)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table id='top-trials'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _totals_html(summary: dict[str, Any]) -> str:
+    items = [
+        ("Training jobs", summary.get("trial_count")),
+        ("With an objective", summary.get("scored_trial_count")),
+        ("Warm-start parents' jobs", summary.get("parent_trial_count")),
+        ("Training time, summed", _duration(summary.get("total_training_seconds"))),
+        ("Billable time (estimate: training time x instances)", _duration(summary.get("billable_seconds_estimate"))),
+        ("Tuning job wall clock", _duration(summary.get("wall_clock_seconds"))),
+        ("Completion reason", summary.get("completion_reason") or "n/a"),
+    ]
+    return "<dl class='totals'>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items) + "</dl>"
+
+
+def _boundaries_html(summary: dict[str, Any]) -> str:
+    rows = []
+    for f in summary.get("boundaries") or []:
+        if f.get("kind") == "Categorical":
+            now = ", ".join(_e(v) for v in f.get("values", []))
+            rows.append(f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{now}</td>"
+                        f"<td>most common among the best: {_e(f.get('most_common_in_top', 'n/a'))}</td></tr>")
+            continue
+        now = f"{_num(f.get('min_value'))} &ndash; {_num(f.get('max_value'))} ({_e(f.get('scaling'))})"
+        nxt = f"{_num(f.get('suggested_min_value'))} &ndash; {_num(f.get('suggested_max_value'))}"
+        rows.append(f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{nxt}</td><td>{_e(f.get('message'))}</td></tr>")
+    if not rows:
+        return ""
+    return ("<table id='boundaries'><thead><tr><th>Hyperparameter</th><th>Range searched</th>"
+            "<th>Suggested next</th><th>Finding</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _failures_html(summary: dict[str, Any]) -> str:
+    failed = summary.get("failed_trials") or []
+    if not failed:
+        return ""
+    items = "".join(f"<li>{_e(f['training_job_name'])}: {_e(f.get('failure_reason') or 'no reason given')}</li>"
+                    for f in failed)
+    more = summary.get("counters", {}).get("Failed", 0) - len(failed)
+    tail = f"<li>&hellip; and {more} more (see the CSV)</li>" if more > 0 else ""
+    return f"<h2>Failed training jobs</h2><ul id='failures'>{items}{tail}</ul>"
+
+
+def render_report(report_input: ReportInput, *, generated_at: datetime | None = None) -> str:
+    """One self-contained HTML page: summary in words, linked charts, tables, downloads."""
+    summary = summarize(report_input)
+    data = chart_data(report_input)
+    specs: dict[str, Any] = {}
+    datasets: dict[str, Any] = {"trials": data.trials.to_dict(orient="records")}
+    notes: list[str] = []
+    if data.trials["objective"].notna().any():
+        specs["explorer"] = charts.explorer_spec(data)
+        if data.params:
+            parallel, kept = parallel_frame(data)
+            datasets["parallel"] = parallel.to_dict(orient="records")
+            specs["parallel"] = charts.parallel_spec(data)
+            scored = int(data.trials["objective"].notna().sum())
+            if kept < scored:
+                notes.append(f"Parallel coordinates show the best {kept} of {scored} trials.")
+    elif len(data.trials):
+        sel = charts.Selections()
+        specs["explorer"] = charts.timeline_chart(data, sel).add_params(sel.brush).to_dict()
+        notes.append("No trial reported an objective: only the training jobs' timeline is shown.")
+    importance = summary.get("importance") or {}
+    importance_spec = charts.importance_spec(importance)
+    if importance_spec is not None:
+        specs["importance"] = importance_spec
+    curves = {job: [p.model_dump() for p in points] for job, points in report_input.learning_curves.items()}
+    curves_spec = charts.learning_curves_spec(curves)
+    if curves_spec is not None:
+        specs["curves"] = curves_spec
+
+    name = report_input.tuning_job_name
+    next_input = summary.get("next_execution_input") or {}
+    downloads = {
+        "csv": {"text": trials_csv(report_input), "type": "text/csv", "filename": f"{name}-trials.csv"},
+        "json": {"text": trials_json(report_input), "type": "application/json", "filename": f"{name}-trials.json"},
+        "next": {"text": json.dumps(next_input, indent=2), "type": "application/json",
+                 "filename": f"{name}-next-input.json"},
+        "summary": {"text": json.dumps(summary, indent=2), "type": "application/json",
+                    "filename": f"{name}-summary.json"},
+        "input": {"text": report_input.to_json(), "type": "application/json",
+                  "filename": f"{name}-report-input.json"},
+    }
+    payload = script_json({"specs": specs, "datasets": datasets, "downloads": downloads})
+    csp = (
+        "default-src 'none'; "
+        f"script-src {_bundle_hash()} {_csp_hash(PAGE_SCRIPT)} 'unsafe-eval'; "
+        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'; "
+        "base-uri 'none'; form-action 'none'"
     )
+    when = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    jobs = ", ".join(_e(j.get("HyperParameterTuningJobName")) for j in report_input.tuning_jobs)
+
+    def section(chart_id: str, title: str, caption: str = "") -> str:
+        if chart_id not in specs:
+            return ""
+        caption_html = f"<p class='muted'>{_e(caption)}</p>" if caption else ""
+        return (f"<h2>{_e(title)}</h2>{caption_html}"
+                f"<div class='chart' id='chart-{chart_id}' data-chart='{chart_id}'></div>")
+
+    importance_text = importance.get("message", "")
+    body = [
+        f"<h1>Tuning report: {_e(name)}</h1>",
+        f"<p class='muted'>Tuning jobs: {jobs} &middot; generated {when} by AMT Pipeline {_e(__version__)}</p>",
+        "<section id='summary'>", _summary_html(summary), "</section>",
+        "<p class='downloads'>Download: <a id='download-csv' href='#'>trials (CSV)</a>"
+        "<a id='download-json' href='#'>trials (JSON)</a><a id='download-next' href='#'>suggested next input</a>"
+        "<a id='download-summary' href='#'>summary</a><a id='download-input' href='#'>report input</a></p>",
+        *[f"<p class='muted'>{_e(n)}</p>" for n in notes],
+        section("explorer", "Trials",
+                "Drag across any chart to select an interval; hover a trial to find it everywhere. "
+                "Shapes: circle completed, triangle stopped early, cross failed."),
+        "<h2>Top 10 trials</h2>", _top_table(report_input, summary),
+        section("importance", "Hyperparameter importance", importance_text),
+        "" if "importance" in specs else f"<h2>Hyperparameter importance</h2><p class='muted'>{_e(importance_text)}</p>",
+        "<h2>Ranges and the next search</h2>", _boundaries_html(summary),
+        section("parallel", "Parallel coordinates"),
+        section("curves", "Learning curves"),
+        _failures_html(summary),
+        "<h2>Totals</h2>", _totals_html(summary),
+    ]
     return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title></head><body>"
-        f"<h1>{html.escape(title)}</h1><table>{rows}</table>"
-        f"<script>{vega_bundle()}</script>"
-        "</body></html>"
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{csp}\">"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>Tuning report: {_e(name)}</title><style>{STYLE}</style></head>\n<body>\n"
+        + "\n".join(body)
+        + f"\n<script type='application/json' id='amt-report-data'>{payload}</script>\n"
+        + f"<script>{vega_bundle()}</script>\n<script>{PAGE_SCRIPT}</script>\n</body></html>\n"
     )

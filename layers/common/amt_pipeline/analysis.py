@@ -1,0 +1,372 @@
+"""What the trials say about the search: importance, range boundaries, the next search space.
+
+Pure numpy, no scipy or scikit-learn (they do not fit in the Lambda layer).
+
+* Importance is a main-effects analysis of variance, the first-order part of
+  fANOVA without the random forest: each hyperparameter's values are cut into
+  quantile bins (in log space for logarithmic ranges), the objective's
+  variance between bins is measured with omega-squared (which subtracts what
+  chance alone would explain), and a seeded permutation test says how often
+  shuffled objectives explain as much. Interactions are ignored, and with few
+  trials the figures are said to be indicative, or not given at all.
+* Boundary analysis asks, for each numeric range, whether the best trials crowd
+  an edge (the post's question about ``eta`` near 0.5), and proposes a range
+  that extends past the crowded edge, within what XGBoost accepts.
+* The next execution input warm-starts from this job with those ranges.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from amt_pipeline.trials import Objective, ParameterRange
+
+MIN_TRIALS_FOR_IMPORTANCE = 10
+FEW_TRIALS_FOR_IMPORTANCE = 30
+MIN_TRIALS_FOR_BOUNDARIES = 5
+PERMUTATIONS = 200
+SIGNIFICANCE = 0.05
+EDGE_ZONE = 0.2  # outer fraction of a range (in its scaling) that counts as "near the edge"
+CROWD_SHARE = 1 / 3  # the share of top trials in an edge zone that counts as crowding (chance: 0.2)
+EXTEND_FRACTION = 0.5  # how far past a crowded edge the next range reaches (fraction of its width)
+MAX_WARM_START_PARENTS = 5
+
+# What XGBoost 1.5-1 accepts (lower, upper; None = unbounded), to keep proposals valid.
+XGBOOST_LIMITS: dict[str, tuple[float | None, float | None]] = {
+    "eta": (0.0, 1.0),
+    "subsample": (0.0, 1.0),
+    "colsample_bytree": (0.0, 1.0),
+    "colsample_bylevel": (0.0, 1.0),
+    "colsample_bynode": (0.0, 1.0),
+    "alpha": (0.0, None),
+    "lambda": (0.0, None),
+    "gamma": (0.0, None),
+    "min_child_weight": (0.0, None),
+    "max_depth": (0.0, None),
+    "max_delta_step": (0.0, None),
+    "num_round": (1.0, None),
+    "max_bin": (2.0, None),
+    "max_leaves": (0.0, None),
+    "scale_pos_weight": (0.0, None),
+}
+
+
+# --- Helpers --------------------------------------------------------------------------------------
+
+
+def _finite(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def scored_trials(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Trials that reported a finite objective (failed trials and trials without one are left out)."""
+    return [row for row in rows if _finite(row.get("FinalObjectiveValue")) is not None]
+
+
+def rank_trials(rows: Sequence[Mapping[str, Any]], objective: Objective | None) -> list[Mapping[str, Any]]:
+    """Scored trials, best first (ties keep the listing order)."""
+    sign = -1.0 if objective is None or objective.maximize else 1.0
+    scored = scored_trials(rows)
+    order = sorted(range(len(scored)), key=lambda i: (sign * float(scored[i]["FinalObjectiveValue"]), i))
+    return [scored[i] for i in order]
+
+
+def _scaled(values: np.ndarray, spec: ParameterRange) -> np.ndarray:
+    """Values mapped to the space SageMaker searches in (log10 for logarithmic ranges)."""
+    if spec.scaling == "Logarithmic" and np.all(values > 0):
+        return np.log10(values)
+    if spec.scaling == "ReverseLogarithmic" and np.all(values < 1):
+        return -np.log10(1 - values)
+    return values
+
+
+def _position(values: np.ndarray, spec: ParameterRange) -> np.ndarray:
+    """Where values sit in the range, 0 (min) to 1 (max), in the range's scaling."""
+    assert spec.min_value is not None and spec.max_value is not None
+    bounds = np.array([spec.min_value, spec.max_value], dtype=float)
+    if spec.scaling in {"Logarithmic", "ReverseLogarithmic"}:
+        both = _scaled(np.concatenate([bounds, values]), spec)
+        bounds, values = both[:2], both[2:]
+    width = bounds[1] - bounds[0]
+    if width <= 0:
+        return np.full(values.shape, 0.5)
+    return np.asarray((values - bounds[0]) / width, dtype=float)
+
+
+def _number(value: float, kind: str) -> float | int:
+    return int(round(value)) if kind == "Integer" else float(f"{value:.6g}")
+
+
+# --- Importance -----------------------------------------------------------------------------------
+
+
+def _groups(column: Sequence[Any], spec: ParameterRange | None, bins: int) -> np.ndarray | None:
+    """Group index of each trial for one hyperparameter (None: the column cannot be grouped)."""
+    numeric = [_finite(v) for v in column]
+    if spec is not None and spec.is_numeric and all(v is not None for v in numeric):
+        values = np.array(numeric, dtype=float)
+        values = _scaled(values, spec)
+        distinct = np.unique(values)
+        if distinct.size <= bins:
+            return np.searchsorted(distinct, values)
+        edges = np.unique(np.quantile(values, np.linspace(0, 1, bins + 1))[1:-1])
+        return np.searchsorted(edges, values, side="right")
+    labels = ["" if v is None else str(v) for v in column]
+    _, index = np.unique(np.array(labels, dtype=object).astype(str), return_inverse=True)
+    return index
+
+
+def _omega_squared(groups: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Omega-squared of y (shape (..., n)) between groups (shape (n,)); clipped at 0."""
+    k = int(groups.max()) + 1
+    n = y.shape[-1]
+    if k < 2 or n <= k:
+        return np.zeros(y.shape[:-1])
+    counts = np.bincount(groups, minlength=k).astype(float)
+    one_hot = np.zeros((n, k))
+    one_hot[np.arange(n), groups] = 1.0
+    sums = y @ one_hot  # (..., k)
+    means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    grand = y.mean(axis=-1, keepdims=True)
+    ss_total = ((y - grand) ** 2).sum(axis=-1)
+    ss_between = (counts * (means - grand) ** 2).sum(axis=-1)
+    ss_within = ss_total - ss_between
+    ms_within = ss_within / (n - k)
+    denominator = ss_total + ms_within
+    omega = np.divide(
+        ss_between - (k - 1) * ms_within, denominator, out=np.zeros_like(ss_total), where=denominator > 0
+    )
+    return np.clip(omega, 0.0, 1.0)
+
+
+def hyperparameter_importance(
+    rows: Sequence[Mapping[str, Any]], ranges: Mapping[str, ParameterRange], *, seed: int = 0
+) -> dict[str, Any]:
+    """How much of the objective's variation each tuned hyperparameter explains on its own."""
+    scored = scored_trials(rows)
+    n = len(scored)
+    result: dict[str, Any] = {
+        "method": "main-effects ANOVA (omega-squared over quantile bins) with a permutation test",
+        "n_trials": n,
+        "enough_trials": n >= MIN_TRIALS_FOR_IMPORTANCE,
+        "parameters": [],
+    }
+    names = [name for name in ranges if any(name in row for row in scored)]
+    if n < MIN_TRIALS_FOR_IMPORTANCE:
+        result["message"] = (
+            f"Too few trials with an objective ({n}) to estimate importance: "
+            f"at least {MIN_TRIALS_FOR_IMPORTANCE} are needed."
+        )
+        return result
+    y = np.array([float(row["FinalObjectiveValue"]) for row in scored])
+    if np.ptp(y) == 0:
+        result["message"] = "Every trial reached the same objective: no hyperparameter made a difference."
+        result["parameters"] = [{"name": name, "importance": 0.0, "omega_squared": 0.0, "p_value": 1.0,
+                                 "significant": False} for name in names]
+        return result
+    bins = int(min(5, max(2, n // 8)))
+    rng = np.random.default_rng(seed)
+    shuffled = np.stack([rng.permutation(y) for _ in range(PERMUTATIONS)])
+    entries = []
+    for name in names:
+        groups = _groups([row.get(name) for row in scored], ranges.get(name), bins)
+        if groups is None:
+            continue
+        observed = float(_omega_squared(groups, y[None, :])[0])
+        null = _omega_squared(groups, shuffled)
+        p_value = float((1 + np.sum(null >= observed - 1e-12)) / (PERMUTATIONS + 1)) if observed > 0 else 1.0
+        entries.append({"name": name, "omega_squared": round(observed, 4), "p_value": round(p_value, 4),
+                        "significant": bool(observed > 0 and p_value < SIGNIFICANCE)})
+    total = sum(e["omega_squared"] for e in entries)
+    for entry in entries:
+        entry["importance"] = round(entry["omega_squared"] / total, 4) if total > 0 else 0.0
+    entries.sort(key=lambda e: (-e["importance"], e["name"]))
+    result["parameters"] = entries
+    if n < FEW_TRIALS_FOR_IMPORTANCE:
+        result["message"] = (
+            f"Indicative only: {n} trials with an objective. Main effects only; interactions are ignored."
+        )
+    else:
+        result["message"] = f"{n} trials with an objective. Main effects only; interactions are ignored."
+    return result
+
+
+# --- Boundaries -----------------------------------------------------------------------------------
+
+
+def _extend(spec: ParameterRange, edge: str) -> tuple[float, float]:
+    """The range extended past the crowded edge, clipped to what XGBoost accepts."""
+    assert spec.min_value is not None and spec.max_value is not None
+    low, high = spec.min_value, spec.max_value
+    if spec.scaling == "Logarithmic" and low > 0:
+        factor = (high / low) ** EXTEND_FRACTION if high > low else 2.0
+        new_low, new_high = (low / factor, high) if edge == "lower" else (low, high * factor)
+    else:
+        step = (high - low) * EXTEND_FRACTION or max(abs(high), 1.0) * EXTEND_FRACTION
+        new_low, new_high = (low - step, high) if edge == "lower" else (low, high + step)
+    floor, ceiling = XGBOOST_LIMITS.get(spec.name, (0.0 if low >= 0 else None, None))
+    if floor is not None:
+        new_low = max(new_low, floor)
+    if ceiling is not None:
+        new_high = min(new_high, ceiling)
+    if spec.scaling == "Logarithmic" and new_low <= 0:
+        new_low = low
+    if spec.kind == "Integer":
+        new_low, new_high = math.floor(new_low), math.ceil(new_high)
+    return new_low, new_high
+
+
+def boundary_analysis(
+    rows: Sequence[Mapping[str, Any]], ranges: Mapping[str, ParameterRange], objective: Objective | None
+) -> list[dict[str, Any]]:
+    """For each tuned hyperparameter: do the best trials crowd an edge of its range? The next range."""
+    ranked = rank_trials(rows, objective)
+    n = len(ranked)
+    top_k = min(n, max(3, math.ceil(0.1 * n)))
+    findings = []
+    for name, spec in ranges.items():
+        finding: dict[str, Any] = {"name": name, "kind": spec.kind, "scaling": spec.scaling, "edge": None,
+                                   "warning": None}
+        if not spec.is_numeric:
+            finding["values"] = list(spec.values)
+            if n:
+                top_values = [str(row.get(name)) for row in ranked[:top_k] if row.get(name) is not None]
+                if top_values:
+                    finding["most_common_in_top"] = max(set(top_values), key=top_values.count)
+            findings.append(finding)
+            continue
+        assert spec.min_value is not None and spec.max_value is not None
+        finding.update(min_value=spec.min_value, max_value=spec.max_value,
+                       suggested_min_value=spec.min_value, suggested_max_value=spec.max_value)
+        values = np.array([v for row in ranked[:top_k] if (v := _finite(row.get(name))) is not None])
+        if n < MIN_TRIALS_FOR_BOUNDARIES or values.size == 0:
+            finding["message"] = (
+                f"{name}: too few trials with an objective ({n}) to tell whether the best crowd an edge."
+            )
+            findings.append(finding)
+            continue
+        positions = _position(values, spec)
+        best_value = float(values[0])
+        best_position = float(positions[0])
+        share_low = float(np.mean(positions <= EDGE_ZONE))
+        share_high = float(np.mean(positions >= 1 - EDGE_ZONE))
+        finding.update(best_value=best_value, best_position=round(best_position, 4), top_k=int(values.size),
+                       top_share_near_min=round(share_low, 4), top_share_near_max=round(share_high, 4))
+        edge = None
+        if best_position >= 1 - EDGE_ZONE and share_high >= CROWD_SHARE:
+            edge = "upper"
+        elif best_position <= EDGE_ZONE and share_low >= CROWD_SHARE:
+            edge = "lower"
+        if edge is None:
+            finding["message"] = (
+                f"{name}: the best trials sit inside [{_fmt(spec.min_value)}, {_fmt(spec.max_value)}]; "
+                "keep the range."
+            )
+            findings.append(finding)
+            continue
+        new_low, new_high = _extend(spec, edge)
+        bound = spec.max_value if edge == "upper" else spec.min_value
+        share = share_high if edge == "upper" else share_low
+        side = "maximum" if edge == "upper" else "minimum"
+        finding["edge"] = edge
+        crowd = (
+            f"{name}: the best trial ({_fmt(best_value)}) and {share:.0%} of the top {values.size} trials "
+            f"lie near the {side} of its range ({_fmt(bound)})"
+        )
+        if (new_low, new_high) == (spec.min_value, spec.max_value):
+            finding["at_limit"] = True
+            finding["warning"] = f"{crowd}, which is already as far as XGBoost allows."
+        else:
+            finding["at_limit"] = False
+            finding["suggested_min_value"] = _number(new_low, spec.kind)
+            finding["suggested_max_value"] = _number(new_high, spec.kind)
+            finding["warning"] = (
+                f"{crowd}: the optimum may lie beyond it. Next range: "
+                f"[{_fmt(finding['suggested_min_value'])}, {_fmt(finding['suggested_max_value'])}]."
+            )
+        finding["message"] = finding["warning"]
+        findings.append(finding)
+    return findings
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+# --- Next execution ------------------------------------------------------------------------------
+
+
+def _range_entry(spec: ParameterRange, finding: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not spec.is_numeric:
+        return {"type": "Categorical", "values": list(spec.values)}
+    low = finding.get("suggested_min_value", spec.min_value) if finding else spec.min_value
+    high = finding.get("suggested_max_value", spec.max_value) if finding else spec.max_value
+    assert low is not None and high is not None
+    entry: dict[str, Any] = {
+        "type": spec.kind,
+        "min_value": _number(low, spec.kind),
+        "max_value": _number(high, spec.kind),
+    }
+    if spec.scaling != "Auto":
+        entry["scaling_type"] = spec.scaling
+    return entry
+
+
+def next_execution_input(
+    tuning_job: Mapping[str, Any],
+    ranges: Mapping[str, ParameterRange],
+    boundaries: Sequence[Mapping[str, Any]],
+    *,
+    scored_trial_count: int,
+) -> dict[str, Any]:
+    """The suggested next execution: warm start from this job, ranges extended past crowded edges.
+
+    Warm start (IdenticalDataAndAlgorithm) needs the same data, algorithm and
+    static hyperparameters; only the tuned ranges change. SageMaker takes at
+    most 5 parents: this job first, then its own parents.
+    """
+    name = str(tuning_job.get("HyperParameterTuningJobName", ""))
+    by_name = {f["name"]: f for f in boundaries}
+    config = tuning_job.get("HyperParameterTuningJobConfig", {})
+    limits = config.get("ResourceLimits", {})
+    objective = config.get("HyperParameterTuningJobObjective") or {}
+    suggestion: dict[str, Any] = {
+        "hyperparameter_ranges": {n: _range_entry(spec, by_name.get(n)) for n, spec in ranges.items()},
+    }
+    if objective:
+        suggestion["objective_metric_name"] = objective.get("MetricName")
+        suggestion["objective_type"] = objective.get("Type")
+    if config.get("Strategy"):
+        suggestion["strategy"] = config["Strategy"]
+    if limits.get("MaxNumberOfTrainingJobs"):
+        suggestion["max_jobs"] = limits["MaxNumberOfTrainingJobs"]
+    if limits.get("MaxParallelTrainingJobs"):
+        suggestion["max_parallel_jobs"] = limits["MaxParallelTrainingJobs"]
+    changes = [f["warning"] for f in boundaries if f.get("edge") and not f.get("at_limit")]
+    if scored_trial_count > 0 and name:
+        parents = [name]
+        for parent in (tuning_job.get("WarmStartConfig") or {}).get("ParentHyperParameterTuningJobs") or []:
+            parent_name = parent.get("HyperParameterTuningJobName")
+            if parent_name and parent_name not in parents and len(parents) < MAX_WARM_START_PARENTS:
+                parents.append(parent_name)
+        suggestion["warm_start"] = {"parent_tuning_jobs": parents, "type": "IdenticalDataAndAlgorithm"}
+    else:
+        changes.append("No warm start: this job has no trial with an objective to learn from.")
+    if not changes:
+        changes.append("No range needs to move: rerun with warm start to refine the search.")
+    suggestion["notes"] = changes
+    return suggestion

@@ -1,0 +1,166 @@
+"""The trials as the charts read them: one pandas frame with safe field names.
+
+Hyperparameter names come from the tuning job and may hold characters that
+Vega-Lite reads as field syntax (dots, brackets); the charts therefore use
+``hp0``, ``hp1``... and show the real names only as titles (text, never markup).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from amt_pipeline.report_input import ReportInput
+from amt_pipeline.trials import Objective, ParameterRange
+
+STATUS_ORDER = ["Completed", "Stopped", "Failed", "InProgress", "Stopping"]
+PARALLEL_MAX_LINES = 1000
+
+
+@dataclass(frozen=True)
+class Param:
+    """One tuned hyperparameter as charted."""
+
+    name: str  # the real name (a title, never a field reference)
+    field: str  # hp0, hp1, ...
+    kind: str  # Continuous | Integer | Categorical
+    log: bool = False
+    values: tuple[str, ...] = ()
+
+
+@dataclass
+class ChartData:
+    trials: pd.DataFrame
+    params: list[Param]
+    objective: Objective | None
+    objective_title: str
+    multiple_jobs: bool
+    tuning_jobs: list[str] = field(default_factory=list)
+    baseline: float | None = None
+
+
+def _epoch_ms(value: Any) -> float | None:
+    if isinstance(value, datetime):
+        return value.timestamp() * 1000.0
+    return None
+
+
+def _params(report_input: ReportInput, rows: list[dict[str, Any]]) -> list[Param]:
+    ranges: dict[str, ParameterRange] = report_input.ranges
+    names = list(ranges)
+    # Hyperparameters that trials carry but the describe does not name (other definitions).
+    for row in rows:
+        for key in row:
+            if key not in names and key not in _KNOWN_COLUMNS:
+                names.append(key)
+    params = []
+    for i, name in enumerate(names):
+        spec = ranges.get(name)
+        if spec is None:
+            numeric = all(isinstance(r.get(name), float) for r in rows if r.get(name) is not None)
+            kind = "Continuous" if numeric else "Categorical"
+            params.append(Param(name=name, field=f"hp{i}", kind=kind))
+            continue
+        values = [r.get(name) for r in rows if r.get(name) is not None]
+        positive = all(isinstance(v, float) and v > 0 for v in values)
+        params.append(
+            Param(name=name, field=f"hp{i}", kind=spec.kind, log=spec.is_log and positive,
+                  values=tuple(spec.values))
+        )
+    return params
+
+
+_KNOWN_COLUMNS = frozenset(
+    {
+        "TrainingJobName", "TrainingJobStatus", "FinalObjectiveValue", "TrainingStartTime", "TrainingEndTime",
+        "TrainingElapsedTimeSeconds", "TrainingJobDefinitionName", "TuningJobName", "TrainingJobArn",
+        "CreationTime", "ObjectiveStatus", "FailureReason",
+    }
+)
+
+
+def chart_data(report_input: ReportInput) -> ChartData:
+    rows = report_input.all_trials
+    objective = report_input.objective
+    params = _params(report_input, rows)
+    records = []
+    for row in rows:
+        objective_value = row.get("FinalObjectiveValue")
+        if objective_value is not None and not math.isfinite(float(objective_value)):
+            objective_value = None
+        start = _epoch_ms(row.get("TrainingStartTime")) or _epoch_ms(row.get("CreationTime"))
+        end = _epoch_ms(row.get("TrainingEndTime"))
+        record: dict[str, Any] = {
+            "job": row.get("TrainingJobName"),
+            "tuning_job": row.get("TuningJobName") or report_input.tuning_job_name,
+            "status": row.get("TrainingJobStatus"),
+            "objective": objective_value,
+            "start": start,
+            "end": end if end is not None else start,
+            "elapsed": row.get("TrainingElapsedTimeSeconds"),
+            "failure": row.get("FailureReason"),
+        }
+        for p in params:
+            value = row.get(p.name)
+            if p.kind == "Categorical":
+                value = None if value is None else _categorical_text(value)
+            record[p.field] = value
+        records.append(record)
+    frame = pd.DataFrame.from_records(records)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["job", "tuning_job", "status", "objective", "start", "end", "elapsed",
+                                      "failure", *[p.field for p in params]])
+    frame["objective"] = pd.to_numeric(frame["objective"], errors="coerce")
+    frame = frame.sort_values(["start", "job"], na_position="last", kind="stable").reset_index(drop=True)
+    frame["trial"] = np.arange(1, len(frame) + 1)
+    maximize = objective is None or objective.maximize
+    grouped = frame.groupby("tuning_job", sort=False)["objective"]
+    frame["best_so_far"] = grouped.cummax() if maximize else grouped.cummin()
+    frame["best_so_far"] = frame.groupby("tuning_job", sort=False)["best_so_far"].ffill()
+    rank = frame["objective"].rank(ascending=not maximize, method="first")
+    frame["rank"] = rank
+    jobs = list(dict.fromkeys(frame["tuning_job"].astype(str)))
+    baseline = report_input.baseline.objective_value if report_input.baseline else None
+    title = objective.metric_name if objective else "objective"
+    return ChartData(trials=frame, params=params, objective=objective, objective_title=title,
+                     multiple_jobs=len(jobs) > 1, tuning_jobs=jobs, baseline=baseline)
+
+
+def _categorical_text(value: Any) -> str:
+    # The SDK turned numeric-looking categorical values into floats: "1" -> 1.0. Show "1".
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def parallel_frame(data: ChartData) -> tuple[pd.DataFrame, int]:
+    """Long-form rows for parallel coordinates (position 0..1 per hyperparameter) and the lines kept."""
+    scored = data.trials[data.trials["objective"].notna()]
+    if len(scored) > PARALLEL_MAX_LINES:
+        scored = scored.nsmallest(PARALLEL_MAX_LINES, "rank")
+    out = []
+    for p in data.params:
+        column = scored[p.field]
+        if p.kind == "Categorical":
+            levels = list(p.values) or sorted(column.dropna().astype(str).unique())
+            index = {v: i for i, v in enumerate(levels)}
+            position = column.map(lambda v, index=index, n=len(levels): index.get(v, 0) / max(n - 1, 1))
+        else:
+            values = pd.to_numeric(column, errors="coerce").astype(float)
+            if p.log:
+                values = np.log10(values)
+            low, high = values.min(), values.max()
+            position = (values - low) / (high - low) if high > low else values * 0 + 0.5
+        out.append(pd.DataFrame({
+            "job": scored["job"], "tuning_job": scored["tuning_job"], "status": scored["status"],
+            "objective": scored["objective"], "hyperparameter": p.name, "position": position.astype(float),
+            "value": column.astype(str) if p.kind == "Categorical" else column,
+        }))
+    if not out:
+        return pd.DataFrame(columns=["job", "hyperparameter", "position", "objective"]), 0
+    return pd.concat(out, ignore_index=True), len(scored)

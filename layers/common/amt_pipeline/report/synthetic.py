@@ -1,0 +1,185 @@
+"""Synthetic tuning jobs shaped exactly like boto3's parsed SageMaker responses.
+
+For tests, benchmarks and demos: the post's example (XGBoost on Digits, four
+ranges, validation:accuracy maximised), any number of trials, some failed and
+some stopped early, an optional categorical range, warm-start parents, a
+baseline and learning curves. Seeded: the same arguments give the same job.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from amt_pipeline.report_input import Baseline, CurvePoint, ReportInput, json_safe
+from amt_pipeline.trials import trials_table
+
+START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
+OBJECTIVE = "validation:accuracy"
+
+
+def tuning_job_describe(
+    name: str = "xgb-digits",
+    *,
+    status: str = "Completed",
+    max_jobs: int = 50,
+    categorical: tuple[str, ...] = (),
+    parents: tuple[str, ...] = (),
+    failure_reason: str | None = None,
+    counters: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """A DescribeHyperParameterTuningJob response (datetimes as datetime objects)."""
+    ranges: dict[str, Any] = {
+        "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}],
+        "ContinuousParameterRanges": [
+            {"Name": "alpha", "MinValue": "0.01", "MaxValue": "0.5", "ScalingType": "Logarithmic"},
+            {"Name": "eta", "MinValue": "0.1", "MaxValue": "0.5", "ScalingType": "Auto"},
+            {"Name": "min_child_weight", "MinValue": "0", "MaxValue": "2", "ScalingType": "Auto"},
+        ],
+        "CategoricalParameterRanges": [],
+    }
+    if categorical:
+        ranges["CategoricalParameterRanges"] = [{"Name": "booster", "Values": list(categorical)}]
+    describe: dict[str, Any] = {
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{name}",
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Bayesian",
+            "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": OBJECTIVE},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": max_jobs, "MaxParallelTrainingJobs": 3},
+            "ParameterRanges": ranges,
+            "TrainingJobEarlyStoppingType": "Off",
+        },
+        "TrainingJobDefinition": {
+            "StaticHyperParameters": {"num_class": "10", "num_round": "200", "objective": "multi:softmax",
+                                      "eval_metric": "accuracy", "early_stopping_rounds": "5"},
+            "AlgorithmSpecification": {"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/"
+                                       "sagemaker-xgboost:1.5-1", "TrainingInputMode": "File"},
+            "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        },
+        "HyperParameterTuningJobStatus": status,
+        "CreationTime": START,
+        "HyperParameterTuningEndTime": START + timedelta(minutes=30),
+        "LastModifiedTime": START + timedelta(minutes=30),
+        "TrainingJobStatusCounters": counters
+        or {"Completed": max_jobs, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0},
+        "ObjectiveStatusCounters": {"Succeeded": max_jobs, "Pending": 0, "Failed": 0},
+        "ResponseMetadata": {"RequestId": "00000000-0000-0000-0000-000000000000", "HTTPStatusCode": 200},
+    }
+    if parents:
+        describe["WarmStartConfig"] = {
+            "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": p} for p in parents],
+            "WarmStartType": "IdenticalDataAndAlgorithm",
+        }
+    if failure_reason:
+        describe["FailureReason"] = failure_reason
+    return describe
+
+
+def accuracy(alpha: float, eta: float, max_depth: int, min_child_weight: float) -> float:
+    """A made-up response surface in the post's range: best near eta=0.5, max_depth=3-5."""
+    score = 0.85 + 0.09 * (eta - 0.1) / 0.4 - 0.004 * (max_depth - 4) ** 2 - 0.01 * min_child_weight
+    return score - 0.02 * abs(math.log10(alpha) + 1.3)
+
+
+def training_job_summaries(
+    tuning_job_name: str = "xgb-digits",
+    n: int = 50,
+    *,
+    seed: int = 0,
+    failed_every: int = 0,
+    stopped_every: int = 0,
+    categorical: tuple[str, ...] = (),
+    start: datetime = START,
+) -> list[dict[str, Any]]:
+    """ListTrainingJobsForHyperParameterTuningJob summaries (newest first, as SageMaker lists them)."""
+    rng = random.Random(seed)
+    summaries = []
+    for i in range(1, n + 1):
+        alpha = 10 ** rng.uniform(math.log10(0.01), math.log10(0.5))
+        eta = rng.uniform(0.1, 0.5)
+        max_depth = rng.randint(1, 10)
+        mcw = rng.uniform(0, 2)
+        created = start + timedelta(seconds=40 * (i - 1) // 3)
+        began = created + timedelta(seconds=30)
+        name = f"{tuning_job_name}-{i:03d}-{rng.getrandbits(32):08x}"
+        params = {"alpha": f"{alpha:.17g}", "eta": f"{eta:.17g}", "max_depth": str(max_depth),
+                  "min_child_weight": f"{mcw:.17g}"}
+        if categorical:
+            params["booster"] = categorical[i % len(categorical)]
+        summary: dict[str, Any] = {
+            "TrainingJobName": name,
+            "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
+            "TuningJobName": tuning_job_name,
+            "CreationTime": created,
+            "TrainingStartTime": began,
+            "TunedHyperParameters": params,
+        }
+        if failed_every and i % failed_every == 0:
+            summary.update(TrainingJobStatus="Failed", ObjectiveStatus="Failed",
+                           TrainingEndTime=began + timedelta(seconds=5),
+                           FailureReason="AlgorithmError: <b>bad</b> value for 'eta' & more")
+        else:
+            value = round(accuracy(alpha, eta, max_depth, mcw) + rng.gauss(0, 0.006), 5)
+            stopped = bool(stopped_every and i % stopped_every == 0)
+            summary.update(
+                TrainingJobStatus="Stopped" if stopped else "Completed",
+                ObjectiveStatus="Succeeded",
+                TrainingEndTime=began + timedelta(seconds=rng.uniform(40, 90)),
+                FinalHyperParameterTuningJobObjectiveMetric={"MetricName": OBJECTIVE, "Value": value},
+            )
+        summaries.append(summary)
+    return list(reversed(summaries))
+
+
+def report_input(
+    n: int = 50,
+    *,
+    seed: int = 0,
+    name: str = "xgb-digits",
+    failed_every: int = 7,
+    stopped_every: int = 11,
+    categorical: tuple[str, ...] = (),
+    parents: int = 0,
+    baseline: float | None = 0.848,
+    curves: bool = False,
+) -> ReportInput:
+    """A whole ReportInput, as collect_report_input would build it."""
+    parent_names = tuple(f"{name}-p{k}" for k in range(1, parents + 1))
+    describe = tuning_job_describe(name, max_jobs=n, categorical=categorical, parents=parent_names)
+    summaries = training_job_summaries(name, n, seed=seed, failed_every=failed_every,
+                                       stopped_every=stopped_every, categorical=categorical,
+                                       start=START + timedelta(hours=parents))
+    tuning_jobs = [json_safe(describe)]
+    parent_rows: list[dict[str, Any]] = []
+    for k, parent in enumerate(parent_names):
+        parent_describe = tuning_job_describe(parent, max_jobs=max(n // 2, 1), categorical=categorical)
+        tuning_jobs.append(json_safe(parent_describe))
+        parent_rows += trials_table(parent_describe, training_job_summaries(
+            parent, max(n // 2, 1), seed=seed + k + 1, categorical=categorical,
+            start=START + timedelta(hours=k)))
+    rows = trials_table(describe, summaries)
+    learning_curves = {}
+    if curves:
+        rng = random.Random(seed)
+        for row in rows[: min(len(rows), 20)]:
+            final = row.get("FinalObjectiveValue")
+            if final is None:
+                continue
+            learning_curves[row["TrainingJobName"]] = [
+                CurvePoint(metric=OBJECTIVE, x=step, value=final - 0.2 * math.exp(-step / 8) + rng.gauss(0, 0.002))
+                for step in range(0, 40, 2)
+            ]
+    return ReportInput(
+        tuning_job_name=name,
+        tuning_jobs=tuning_jobs,
+        trials=rows,
+        parent_trials=parent_rows,
+        baseline=None if baseline is None else Baseline(
+            training_job_name=f"{name}-baseline", status="Completed", metric_name=OBJECTIVE,
+            objective_value=baseline),
+        learning_curves=learning_curves,
+    )

@@ -1,0 +1,148 @@
+"""A tuning job in one JSON-safe dict: what the notification says and the report's words.
+
+Numpy only through ``analysis``; no pandas, so the notify step stays light.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from amt_pipeline.analysis import (
+    boundary_analysis,
+    hyperparameter_importance,
+    next_execution_input,
+    rank_trials,
+    scored_trials,
+)
+from amt_pipeline.report_input import ReportInput, json_safe
+from amt_pipeline.trials import ParameterRange
+
+TRAINING_STATUSES = ("Completed", "InProgress", "Stopped", "Failed", "Stopping")
+
+
+def typed_hyperparameters(row: dict[str, Any], ranges: dict[str, ParameterRange]) -> dict[str, Any]:
+    """A trial's tuned hyperparameters as the user wrote them: ints for Integer ranges."""
+    out: dict[str, Any] = {}
+    for name in ranges or [k for k in row if k not in _NON_PARAMETER_KEYS]:
+        if name not in row:
+            continue
+        value = row[name]
+        spec = ranges.get(name)
+        if spec is not None and spec.kind == "Integer" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            value = str(value)
+        out[name] = value
+    return out
+
+
+_NON_PARAMETER_KEYS = frozenset(
+    {
+        "TrainingJobName", "TrainingJobStatus", "FinalObjectiveValue", "TrainingStartTime", "TrainingEndTime",
+        "TrainingElapsedTimeSeconds", "TrainingJobDefinitionName", "TuningJobName", "TrainingJobArn",
+        "CreationTime", "ObjectiveStatus", "FailureReason",
+    }
+)
+
+
+def _seconds(start: Any, end: Any) -> float | None:
+    if isinstance(start, str):
+        start = datetime.fromisoformat(start)
+    if isinstance(end, str):
+        end = datetime.fromisoformat(end)
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return (end - start).total_seconds()
+    return None
+
+
+def _instance_count(tuning_job: dict[str, Any]) -> int:
+    definition = tuning_job.get("TrainingJobDefinition") or next(iter(tuning_job.get("TrainingJobDefinitions") or []), {})
+    return int((definition.get("ResourceConfig") or {}).get("InstanceCount") or 1)
+
+
+def summarize(report_input: ReportInput) -> dict[str, Any]:
+    """Status, counters, best trial, baseline and gain, time, boundary warnings, next input."""
+    job = report_input.tuning_job
+    objective = report_input.objective
+    ranges = report_input.ranges
+    trials = report_input.trials
+    config = job.get("HyperParameterTuningJobConfig", {})
+
+    counters = Counter(str(t.get("TrainingJobStatus")) for t in trials)
+    ranked = rank_trials(trials, objective)
+    best_row = ranked[0] if ranked else None
+    best = None
+    if best_row is not None:
+        best = {
+            "training_job_name": best_row["TrainingJobName"],
+            "tuning_job_name": best_row.get("TuningJobName"),
+            "objective": float(best_row["FinalObjectiveValue"]),
+            "hyperparameters": typed_hyperparameters(dict(best_row), ranges),
+        }
+    overall = rank_trials(report_input.all_trials, objective)
+    overall_best = None
+    if report_input.parent_trials and overall:
+        overall_best = {
+            "training_job_name": overall[0]["TrainingJobName"],
+            "tuning_job_name": overall[0].get("TuningJobName"),
+            "objective": float(overall[0]["FinalObjectiveValue"]),
+        }
+
+    baseline = None
+    gain = None
+    if report_input.baseline is not None:
+        b = report_input.baseline
+        baseline = {"training_job_name": b.training_job_name, "status": b.status, "objective": b.objective_value}
+        if b.objective_value is not None and best is not None:
+            delta = best["objective"] - b.objective_value
+            if objective is not None and not objective.maximize:
+                delta = -delta
+            gain = {
+                "absolute": delta,
+                "relative": delta / abs(b.objective_value) if b.objective_value else None,
+                "tuned_is_better": delta > 0,
+            }
+
+    elapsed = [t["TrainingElapsedTimeSeconds"] for t in trials if t.get("TrainingElapsedTimeSeconds") is not None]
+    total_training = float(sum(elapsed))
+    boundaries = boundary_analysis(trials, ranges, objective)
+    importance = hyperparameter_importance(trials, ranges)
+    scored = scored_trials(trials)
+
+    summary = {
+        "tuning_job_name": report_input.tuning_job_name,
+        "status": report_input.status,
+        "failure_reason": job.get("FailureReason"),
+        "strategy": config.get("Strategy"),
+        "objective_name": objective.metric_name if objective else None,
+        "objective_direction": objective.direction if objective else None,
+        "trial_count": len(trials),
+        "scored_trial_count": len(scored),
+        "parent_trial_count": len(report_input.parent_trials),
+        "warm_start_parents": [j.get("HyperParameterTuningJobName") for j in report_input.tuning_jobs[1:]],
+        "counters": {status: counters.get(status, 0) for status in TRAINING_STATUSES}
+        | {s: c for s, c in counters.items() if s not in TRAINING_STATUSES},
+        "sagemaker_counters": job.get("TrainingJobStatusCounters") or {},
+        "objective_counters": job.get("ObjectiveStatusCounters") or {},
+        "best": best,
+        "overall_best": overall_best,
+        "baseline": baseline,
+        "gain_over_baseline": gain,
+        "total_training_seconds": total_training,
+        "billable_seconds_estimate": total_training * _instance_count(job),
+        "wall_clock_seconds": _seconds(job.get("CreationTime"), job.get("HyperParameterTuningEndTime")),
+        "completion_reason": (job.get("TuningJobCompletionDetails") or {}).get("CompletionReason"),
+        "boundary_warnings": [f["warning"] for f in boundaries if f.get("warning")],
+        "boundaries": boundaries,
+        "importance": importance,
+        "next_execution_input": next_execution_input(job, ranges, boundaries, scored_trial_count=len(scored)),
+        "failed_trials": [
+            {"training_job_name": t["TrainingJobName"], "failure_reason": t.get("FailureReason")}
+            for t in trials
+            if t.get("TrainingJobStatus") == "Failed"
+        ][:20],
+    }
+    return json_safe(summary)

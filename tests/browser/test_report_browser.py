@@ -1,0 +1,134 @@
+"""The rendered report in a real headless Chromium, offline.
+
+Given a report rendered from synthetic trials (with a categorical value that is
+a script tag), when Chromium opens it from a file with every non-file request
+aborted, then every chart is drawn, the console shows no error, no dialog opens
+and nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from amt_pipeline.report import render_report
+from amt_pipeline.report.synthetic import report_input
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync"]
+EVIL = "<script>alert(1)</script>"
+EVIL_IMG = "<img src=x onerror=alert(2)>"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api") if not _in_ci() else __import__(
+        "playwright.sync_api", fromlist=["sync_playwright"])
+    if not CHROMIUM.exists():
+        if _in_ci():
+            pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests must run in CI")
+        pytest.skip(f"Chromium not found at {CHROMIUM} (install it with `make browser`); set CI=true to fail instead")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def _open(browser, path: Path, screenshot: Path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    seen = {"console_errors": [], "page_errors": [], "dialogs": [], "blocked": []}
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(("file:", "data:", "blob:")):
+            route.continue_()
+        else:
+            seen["blocked"].append(url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: seen["console_errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["page_errors"].append(str(e)))
+
+    def on_dialog(dialog):
+        seen["dialogs"].append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(path.as_uri())
+    page.wait_for_selector("body[data-charts-done='true']", timeout=60_000)
+    page.screenshot(path=str(screenshot), full_page=True)
+    return page, seen
+
+
+def test_every_chart_renders_offline_and_the_console_stays_clean(browser, tmp_path):
+    # Given a report with warm-start parents, failures, early stops, learning curves and a hostile category
+    ri = report_input(60, categorical=("gbtree", EVIL, EVIL_IMG), parents=1, curves=True)
+    path = tmp_path / "report.html"
+    path.write_text(render_report(ri), encoding="utf-8")
+
+    # When Chromium opens it with the network cut
+    page, seen = _open(browser, path, tmp_path / "report.png")
+
+    # Then each chart container holds a drawn canvas or svg
+    containers = page.query_selector_all("[data-chart]")
+    assert {c.get_attribute("data-chart") for c in containers} == {"explorer", "parallel", "importance", "curves"}
+    for container in containers:
+        assert container.get_attribute("data-rendered") == "true", container.get_attribute("data-chart")
+        assert container.query_selector("canvas, svg") is not None
+    assert seen["console_errors"] == [] and seen["page_errors"] == []
+    assert seen["blocked"] == []
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+
+    # And the hostile categorical value ran nothing and shows as text
+    assert seen["dialogs"] == []
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert EVIL not in page.inner_html("body") or page.evaluate("document.scripts.length") == 3
+    assert page.evaluate("document.scripts.length") == 3  # data, vega bundle, page script
+    # And the downloads are ready as blobs
+    for name in ("csv", "json", "next"):
+        href = page.get_attribute(f"#download-{name}", "href")
+        assert href.startswith("blob:")
+    page.close()
+
+
+def test_hover_shows_a_tooltip_with_the_hostile_value_as_text(browser, tmp_path):
+    # Given a report where every trial has the hostile categorical value
+    ri = report_input(20, categorical=(EVIL,), failed_every=0, stopped_every=0)
+    path = tmp_path / "evil.html"
+    path.write_text(render_report(ri), encoding="utf-8")
+    page, seen = _open(browser, path, tmp_path / "evil.png")
+
+    # When the pointer sweeps the first chart (tooltips open over points)
+    box = page.query_selector("#chart-explorer canvas").bounding_box()
+    for dx in range(0, 360, 6):
+        for dy in range(20, 240, 20):
+            page.mouse.move(box["x"] + 60 + dx, box["y"] + dy)
+    # Then nothing ran, and any tooltip shows the value as text
+    assert seen["dialogs"] == [] and seen["page_errors"] == []
+    tooltip = page.query_selector("#vg-tooltip-element")
+    if tooltip is not None and tooltip.inner_text():
+        assert tooltip.query_selector("script, img") is None
+    page.close()
+
+
+def test_a_report_with_no_objective_at_all_still_renders(browser, tmp_path):
+    # Given a job whose every trial failed
+    ri = report_input(12, failed_every=1, baseline=None)
+    path = tmp_path / "failed.html"
+    path.write_text(render_report(ri), encoding="utf-8")
+    page, seen = _open(browser, path, tmp_path / "failed.png")
+    # Then the timeline still draws and the page says there is no best trial
+    assert page.get_attribute("#chart-explorer", "data-rendered") == "true"
+    assert "No trial reported an objective" in page.inner_text("#summary")
+    assert seen["console_errors"] == [] and seen["page_errors"] == []
+    page.close()
