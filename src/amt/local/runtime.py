@@ -13,6 +13,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import sys
 import threading
 import time
 import traceback
@@ -77,6 +78,23 @@ class LocalRunResult:
         return self.execution_status == "SUCCEEDED" and not self.dead_letters
 
 
+class _HandlerOutput:
+    """Handlers' stdout. Powertools' Logger keeps the stream it saw at import, so the
+    handlers always see this one object, which writes to the current run's log file."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+
+    def write(self, text: str) -> int:
+        return (self.target or sys.__stdout__).write(text)
+
+    def flush(self) -> None:
+        (self.target or sys.__stdout__).flush()
+
+
+HANDLER_OUTPUT = _HandlerOutput()
+
+
 class LocalFunctions:
     """Loads each template function's handler from its CodeUri and invokes it as Lambda would."""
 
@@ -103,6 +121,7 @@ class LocalFunctions:
             module_spec = importlib.util.spec_from_file_location(f"amt_local_fn_{spec.logical_id}", path)
             assert module_spec and module_spec.loader
             module = importlib.util.module_from_spec(module_spec)
+            sys.modules[module_spec.name] = module  # pydantic resolves the handler's annotations there
             module_spec.loader.exec_module(module)
             self._modules[spec.logical_id] = module
         return getattr(self._modules[spec.logical_id], function_name)
@@ -113,7 +132,8 @@ class LocalFunctions:
         spec = self.specs[logical_id]
         context = LambdaContext(function_name=logical_id, invoked_function_arn=self.stack.arns[logical_id])
         event = json.loads(payload or b"{}")
-        with self._lock, self.log_path.open("a") as log, contextlib.redirect_stdout(log):
+        with self._lock, self.log_path.open("a") as log, contextlib.redirect_stdout(HANDLER_OUTPUT):
+            HANDLER_OUTPUT.target = log
             try:
                 result = self._handler(spec)(event, context)
                 return json.dumps(result, default=str).encode(), None
@@ -125,6 +145,8 @@ class LocalFunctions:
                     "stackTrace": traceback.format_exception(error),
                 }
                 return json.dumps(body).encode(), "Unhandled"
+            finally:
+                HANDLER_OUTPUT.target = None
 
 
 class EmulatedObjectStore:
@@ -156,8 +178,9 @@ class LocalPipeline:
     """Provision the template in the emulator, start one execution, follow the job to its report."""
 
     def __init__(self, out_dir: Path, *, workers: int = 2, on_progress: Callable[[Any], None] | None = None,
-                 poll_seconds: float = 0.1):
+                 poll_seconds: float = 0.1, engine_factory: Callable[..., Any] | None = None):
         self.out_dir = out_dir.resolve()
+        self.engine_factory = engine_factory  # tests: a fake SageMaker with the engine's signature
         self.workers = workers
         self.on_progress = on_progress
         self.poll_seconds = poll_seconds
@@ -168,9 +191,11 @@ class LocalPipeline:
 
     # ------------------------------------------------------------ engine
     def _make_engine(self, storage: Any) -> Any:
-        from amt.local.engine import LocalSageMaker
+        if self.engine_factory is None:
+            from amt.local.engine import LocalSageMaker
 
-        return LocalSageMaker(
+            self.engine_factory = LocalSageMaker
+        return self.engine_factory(
             storage=storage,
             state_dir=self.out_dir / "state",
             emit_event=self._events.put,
@@ -376,8 +401,13 @@ class LocalPipeline:
         """A rule's delivery: retried as its RetryPolicy says, then kept in the dead-letter queue."""
         import boto3
 
+        event = json.loads(message["Body"])
+        # moto's queue delivery leaves out envelope fields that EventBridge always sends.
+        event.setdefault("account", ACCOUNT_ID)
+        event.setdefault("region", REGION)
+        payload = json.dumps(event).encode()
         for _attempt in range(max_retries + 1):
-            _, error = self._functions.invoke(function, message["Body"].encode())
+            _, error = self._functions.invoke(function, payload)
             if error is None:
                 return
         boto3.client("sqs").send_message(

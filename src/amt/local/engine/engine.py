@@ -187,6 +187,10 @@ class LocalSageMaker:
     def _plan(self, name: str, config: dict, definition: dict, warm_start: dict | None) -> dict:
         """Validate what SageMaker validates at create time; return what the coordinator needs."""
         strategy = config.get("Strategy", "Bayesian")
+        if strategy not in ("Bayesian", "Random", "Grid", "Hyperband"):
+            raise validation(f"Strategy {strategy!r} is not one of Bayesian, Random, Grid, Hyperband")
+        if config.get("TrainingJobEarlyStoppingType", "Off") not in ("Off", "Auto"):
+            raise validation("TrainingJobEarlyStoppingType must be Off or Auto")
         objective = config.get("HyperParameterTuningJobObjective")
         if not objective:
             raise validation("HyperParameterTuningJobObjective is required for a built-in algorithm")

@@ -1,0 +1,154 @@
+"""A fast SageMaker fake with the local engine's constructor and boto3-shaped
+methods: it answers at once with canned trials, so state-machine and event-chain
+tests run in seconds. The real engine has its own tests (tests/engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+T0 = datetime(2026, 11, 28, 10, 15, tzinfo=UTC)
+
+
+class FakeSageMakerError(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+class FakeSageMaker:
+    """Tuning jobs complete at once with `trials` (accuracy per trial; None = failed)."""
+
+    def __init__(self, *, emit_event: Callable[[dict], None], region: str = "us-east-1",
+                 account_id: str = "123456789012", trials: list[float | None] | None = None,
+                 create_error: tuple[str, str] | None = None, final_status: str = "Completed",
+                 **_ignored: Any):
+        self.emit_event = emit_event
+        self.region, self.account_id = region, account_id
+        self.trials = [0.85, 0.87, None, 0.89] if trials is None else trials
+        self.create_error = create_error
+        self.final_status = final_status
+        self.calls: list[tuple[str, dict]] = []
+        self.tuning_jobs: dict[str, dict] = {}
+        self.training_jobs: dict[str, dict] = {}
+
+    def _arn(self, kind: str, name: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.account_id}:{kind}/{name.lower()}"
+
+    # ---------------------------------------------------------------- create
+    def create_hyper_parameter_tuning_job(self, **request: Any) -> dict:
+        self.calls.append(("CreateHyperParameterTuningJob", request))
+        if self.create_error:
+            raise FakeSageMakerError(*self.create_error)
+        name = request["HyperParameterTuningJobName"]
+        summaries = [self._trial(name, i, value) for i, value in enumerate(self.trials, start=1)]
+        completed = [s for s in summaries if s["TrainingJobStatus"] == "Completed"]
+        best = max(completed, key=lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"], default=None)
+        job = {
+            "HyperParameterTuningJobName": name,
+            "HyperParameterTuningJobArn": self._arn("hyper-parameter-tuning-job", name),
+            "HyperParameterTuningJobConfig": request["HyperParameterTuningJobConfig"],
+            "TrainingJobDefinition": request["TrainingJobDefinition"],
+            "HyperParameterTuningJobStatus": self.final_status,
+            "CreationTime": T0,
+            "HyperParameterTuningEndTime": T0 + timedelta(minutes=5),
+            "LastModifiedTime": T0 + timedelta(minutes=5),
+            "TrainingJobStatusCounters": {
+                "Completed": len(completed),
+                "InProgress": 0,
+                "RetryableError": 0,
+                "NonRetryableError": len(summaries) - len(completed),
+                "Stopped": 0,
+            },
+            "ObjectiveStatusCounters": {"Succeeded": len(completed), "Pending": 0,
+                                        "Failed": len(summaries) - len(completed)},
+            "_summaries": summaries,
+        }
+        if best:
+            job["BestTrainingJob"] = best
+        if request.get("WarmStartConfig"):
+            job["WarmStartConfig"] = request["WarmStartConfig"]
+        if self.final_status == "Failed":
+            job["FailureReason"] = "All training jobs failed."
+        self.tuning_jobs[name] = job
+        self.emit_event(self._tuning_event(job))
+        return {"HyperParameterTuningJobArn": job["HyperParameterTuningJobArn"]}
+
+    def _trial(self, job: str, index: int, value: float | None) -> dict:
+        start = T0 + timedelta(seconds=30 * index)
+        summary = {
+            "TrainingJobName": f"{job}-{index:03d}-{index:08x}",
+            "TrainingJobArn": self._arn("training-job", f"{job}-{index:03d}-{index:08x}"),
+            "TuningJobName": job,
+            "CreationTime": start,
+            "TrainingStartTime": start,
+            "TrainingEndTime": start + timedelta(seconds=20),
+            "TrainingJobStatus": "Completed" if value is not None else "Failed",
+            "TunedHyperParameters": {"eta": str(0.1 + 0.05 * index), "max_depth": str(index + 2),
+                                     "alpha": "0.1", "min_child_weight": "1.0"},
+        }
+        if value is None:
+            summary["FailureReason"] = "AlgorithmError: max_depth out of range"
+            summary["ObjectiveStatus"] = "Failed"
+        else:
+            summary["FinalHyperParameterTuningJobObjectiveMetric"] = {"MetricName": "validation:accuracy",
+                                                                      "Value": value}
+            summary["ObjectiveStatus"] = "Succeeded"
+        return summary
+
+    def _tuning_event(self, job: dict) -> dict:
+        detail = {k: v for k, v in job.items() if not k.startswith("_") and k != "BestTrainingJob"}
+        detail["Tags"] = {}
+        return {
+            "source": "aws.sagemaker",
+            "detail-type": "SageMaker HyperParameter Tuning Job State Change",
+            "resources": [job["HyperParameterTuningJobArn"]],
+            "detail": detail,
+        }
+
+    def create_training_job(self, **request: Any) -> dict:
+        self.calls.append(("CreateTrainingJob", request))
+        name = request["TrainingJobName"]
+        self.training_jobs[name] = {
+            **request,
+            "TrainingJobArn": self._arn("training-job", name),
+            "TrainingJobStatus": "Completed",
+            "CreationTime": T0,
+            "TrainingStartTime": T0,
+            "TrainingEndTime": T0 + timedelta(seconds=40),
+            "FinalMetricDataList": [{"MetricName": "validation:accuracy", "Value": 0.848, "Timestamp": T0}],
+        }
+        return {"TrainingJobArn": self.training_jobs[name]["TrainingJobArn"]}
+
+    # ------------------------------------------------------------------ read
+    def describe_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str) -> dict:  # noqa: N803
+        self.calls.append(("DescribeHyperParameterTuningJob", {"name": HyperParameterTuningJobName}))
+        job = self.tuning_jobs.get(HyperParameterTuningJobName)
+        if job is None:
+            raise FakeSageMakerError("ResourceNotFound", f"Amazon SageMaker can't find a tuning job named "
+                                                         f"{HyperParameterTuningJobName}")
+        return {k: v for k, v in job.items() if not k.startswith("_")}
+
+    def list_training_jobs_for_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str,  # noqa: N803
+                                                          MaxResults: int = 10, NextToken: str | None = None,
+                                                          **_: Any) -> dict:
+        self.calls.append(("ListTrainingJobsForHyperParameterTuningJob", {"NextToken": NextToken}))
+        summaries = self.tuning_jobs[HyperParameterTuningJobName]["_summaries"]
+        start = int(NextToken or 0)
+        page = {"TrainingJobSummaries": summaries[start:start + MaxResults]}
+        if start + MaxResults < len(summaries):
+            page["NextToken"] = str(start + MaxResults)
+        return page
+
+    def describe_training_job(self, TrainingJobName: str) -> dict:  # noqa: N803
+        self.calls.append(("DescribeTrainingJob", {"name": TrainingJobName}))
+        if TrainingJobName not in self.training_jobs:
+            raise FakeSageMakerError("ValidationException", f"Requested resource not found: {TrainingJobName}")
+        return self.training_jobs[TrainingJobName]
+
+    def close(self) -> None:
+        pass
+
+    def called(self, operation: str) -> list[dict]:
+        return [request for name, request in self.calls if name == operation]

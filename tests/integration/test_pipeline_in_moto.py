@@ -1,0 +1,135 @@
+"""The deployed pipeline's own definition, handlers and rules, executed in moto.
+
+The state machine from statemachine/ (with template.yaml's substitutions) runs
+in moto's interpreter; its Lambda tasks reach the real handlers, its SageMaker
+tasks a fake; the tuning job's end travels through the template's EventBridge
+rules to the extract, render and notify handlers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from amt.local.runtime import LocalPipeline
+from tests.integration.fake_sagemaker import FakeSageMaker
+
+
+class Recorder:
+    """Builds the fake for the pipeline and keeps it for the test's assertions."""
+
+    def __init__(self, **options):
+        self.options = options
+        self.fake: FakeSageMaker | None = None
+
+    def __call__(self, **kwargs) -> FakeSageMaker:
+        self.fake = FakeSageMaker(**kwargs, **self.options)
+        return self.fake
+
+
+def run_pipeline(tmp_path: Path, execution_input: dict, **fake_options):
+    recorder = Recorder(**fake_options)
+    result = LocalPipeline(tmp_path / "run", engine_factory=recorder, poll_seconds=0.02).run(
+        execution_input, execution_name="test-execution", timeout_seconds=120
+    )
+    return result, recorder.fake
+
+
+def bucket_keys(result) -> list[str]:
+    return sorted(str(p.relative_to(result.bucket_dir)) for p in result.bucket_dir.rglob("*") if p.is_file())
+
+
+def test_happy_path_prepares_data_starts_baseline_and_tuning_then_reports_and_notifies(tmp_path: Path) -> None:
+    # Given the post's example ({}) and a SageMaker whose job completes with four trials
+    result, fake = run_pipeline(tmp_path, {"job_name": "post-example"})
+
+    # Then the execution succeeds and says what started and where the report will be
+    assert result.execution_status == "SUCCEEDED", result.cause
+    assert result.execution_output["tuning_job_name"] == "post-example"
+    assert result.execution_output["report_uri"].endswith("runs/post-example/reports/index.html")
+    # and the data, the baseline and the tuning job were created as the post does
+    keys = bucket_keys(result)
+    assert "runs/post-example/data/train/train.csv" in keys
+    assert "runs/post-example/data/validation/validation.csv" in keys
+    train = (result.bucket_dir / "runs/post-example/data/train/train.csv").read_text().splitlines()
+    assert len(train) == 1257
+    (baseline,) = fake.called("CreateTrainingJob")
+    assert baseline["TrainingJobName"] == "post-example-baseline"
+    assert baseline["HyperParameters"]["eta"] == "0.2"  # the baseline keeps the static values
+    (tuning,) = fake.called("CreateHyperParameterTuningJob")
+    config = tuning["HyperParameterTuningJobConfig"]
+    assert config["Strategy"] == "Bayesian"
+    assert config["ResourceLimits"]["MaxNumberOfTrainingJobs"] == 50
+    assert "eta" not in tuning["TrainingJobDefinition"]["StaticHyperParameters"]  # a tuned range overrides it
+    # and the job's end event went through the rules: trials, summary, report, one notification
+    for name in ("trials.csv", "trials.json", "summary.json", "index.html"):
+        assert f"runs/post-example/reports/{name}" in keys
+    assert result.report_path is not None and result.report_path.read_text().lstrip().lower().startswith("<!doctype html")
+    assert len(result.notifications) == 1
+    note = result.notifications[0]
+    assert "Completed" in note["subject"]
+    assert "0.89" in note["message"] and "0.848" in note["message"]
+    assert not result.dead_letters
+
+
+def test_invalid_input_fails_with_a_named_error_and_creates_nothing(tmp_path: Path) -> None:
+    # Given an input whose range has min > max and an unknown strategy
+    bad = {"strategy": "Genetic", "hyperparameter_ranges": {
+        "eta": {"type": "Continuous", "min_value": 0.5, "max_value": 0.1}}}
+    result, fake = run_pipeline(tmp_path, bad)
+
+    # Then the execution fails with the domain error, naming both fields
+    assert result.execution_status == "FAILED"
+    assert result.error == "InvalidExecutionInput"
+    assert "strategy" in result.cause and "hyperparameter_ranges.eta" in result.cause
+    # and nothing was written or created
+    assert bucket_keys(result) == []
+    assert fake.calls == []
+    # and the user was told
+    assert len(result.notifications) == 1
+    assert "failed" in result.notifications[0]["subject"]
+    assert "InvalidExecutionInput" in result.notifications[0]["message"]
+
+
+def test_sagemaker_refusing_the_job_fails_the_execution_and_notifies(tmp_path: Path) -> None:
+    # Given SageMaker refuses the tuning job (a quota)
+    result, fake = run_pipeline(
+        tmp_path, {"job_name": "over-quota", "baseline": False},
+        create_error=("ResourceLimitExceeded", "The account-level service limit is 10 parallel jobs"),
+    )
+    # Then the execution fails with Step Functions' SageMaker error, keeping SageMaker's message
+    assert result.execution_status == "FAILED"
+    assert result.error == "SageMaker.AmazonSageMakerException"
+    assert "ResourceLimitExceeded" in result.cause and "service limit" in result.cause
+    assert len(result.notifications) == 1 and "ResourceLimitExceeded" in result.notifications[0]["message"]
+    assert fake.called("CreateTrainingJob") == []  # baseline off
+
+
+def test_a_failed_tuning_job_still_gets_a_report_and_a_notification(tmp_path: Path) -> None:
+    result, _ = run_pipeline(tmp_path, {"job_name": "all-failed", "baseline": False},
+                             trials=[None, None], final_status="Failed")
+    assert result.execution_status == "SUCCEEDED"
+    assert result.report_path is not None
+    (note,) = result.notifications
+    assert "Failed" in note["subject"]
+    assert "All training jobs failed" in note["message"]
+
+
+def test_warm_start_goes_through_the_warm_start_task(tmp_path: Path) -> None:
+    result, fake = run_pipeline(tmp_path, {"job_name": "child", "baseline": False,
+                                           "warm_start": {"parents": ["parent-job"]}})
+    assert result.execution_status == "SUCCEEDED", result.cause
+    (tuning,) = fake.called("CreateHyperParameterTuningJob")
+    assert tuning["WarmStartConfig"]["ParentHyperParameterTuningJobs"] == [
+        {"HyperParameterTuningJobName": "parent-job"}]
+
+
+def test_own_s3_data_that_does_not_exist_is_an_input_error(tmp_path: Path) -> None:
+    result, fake = run_pipeline(tmp_path, {"dataset": {"train_uri": "s3://nowhere-bucket/train/",
+                                                       "validation_uri": "s3://nowhere-bucket/validation/"}})
+    assert result.error == "InvalidExecutionInput"
+    assert "dataset.train_uri" in result.cause
+    assert fake.calls == []
