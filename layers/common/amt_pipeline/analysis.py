@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from amt_pipeline.trials import Objective, ParameterRange
+from amt_pipeline.xgboost_algorithm import SUPPORTED_VERSIONS as XGBOOST_VERSIONS
 
 MIN_TRIALS_FOR_IMPORTANCE = 10
 FEW_TRIALS_FOR_IMPORTANCE = 30
@@ -326,6 +327,21 @@ def _range_entry(spec: ParameterRange, finding: Mapping[str, Any] | None) -> dic
     return entry
 
 
+def _static_hyperparameters(definition: Mapping[str, Any], tuned: Mapping[str, Any]) -> dict[str, str]:
+    # SageMaker adds "_tuning_objective_metric" (and other "_" keys) itself: leave them out.
+    static = definition.get("StaticHyperParameters") or {}
+    return {k: str(v) for k, v in static.items() if not k.startswith("_") and k not in tuned}
+
+
+def _channel_uris(definition: Mapping[str, Any]) -> dict[str, str]:
+    uris = {}
+    for channel in definition.get("InputDataConfig") or []:
+        uri = ((channel.get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri")
+        if channel.get("ChannelName") in {"train", "validation"} and uri:
+            uris[f"{channel['ChannelName']}_uri"] = uri
+    return uris if len(uris) == 2 else {}
+
+
 def next_execution_input(
     tuning_job: Mapping[str, Any],
     ranges: Mapping[str, ParameterRange],
@@ -333,40 +349,69 @@ def next_execution_input(
     *,
     scored_trial_count: int,
 ) -> dict[str, Any]:
-    """The suggested next execution: warm start from this job, ranges extended past crowded edges.
+    """The suggested next execution input: warm start from this job, ranges extended past crowded edges.
 
-    Warm start (IdenticalDataAndAlgorithm) needs the same data, algorithm and
-    static hyperparameters; only the tuned ranges change. SageMaker takes at
-    most 5 parents: this job first, then its own parents.
+    Shaped as ``execution_input.ExecutionInput`` (it validates as one). Warm
+    start (IdenticalDataAndAlgorithm) needs the same data, algorithm and static
+    hyperparameters, so those are carried over; only the tuned ranges change.
+    SageMaker takes at most 5 parents: this job first, then its own parents.
+    No baseline: the last run measured it.
     """
     name = str(tuning_job.get("HyperParameterTuningJobName", ""))
     by_name = {f["name"]: f for f in boundaries}
     config = tuning_job.get("HyperParameterTuningJobConfig", {})
     limits = config.get("ResourceLimits", {})
     objective = config.get("HyperParameterTuningJobObjective") or {}
-    suggestion: dict[str, Any] = {
-        "hyperparameter_ranges": {n: _range_entry(spec, by_name.get(n)) for n, spec in ranges.items()},
-    }
-    if objective:
-        suggestion["objective_metric_name"] = objective.get("MetricName")
-        suggestion["objective_type"] = objective.get("Type")
+    definition = tuning_job.get("TrainingJobDefinition") or {}
+    suggestion: dict[str, Any] = {}
+    dataset = _channel_uris(definition)
+    if dataset:
+        suggestion["dataset"] = dataset
+    image = (definition.get("AlgorithmSpecification") or {}).get("TrainingImage") or ""
+    version = image.rsplit(":", 1)[-1] if ":" in image else ""
+    if version in XGBOOST_VERSIONS:
+        suggestion["algorithm_version"] = version
+    resources = definition.get("ResourceConfig") or {}
+    if resources.get("InstanceType"):
+        suggestion["instance_type"] = resources["InstanceType"]
+    if resources.get("InstanceCount"):
+        suggestion["instance_count"] = int(resources["InstanceCount"])
+    if resources.get("VolumeSizeInGB"):
+        suggestion["volume_size"] = int(resources["VolumeSizeInGB"])
+    if (definition.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds"):
+        suggestion["max_run"] = int(definition["StoppingCondition"]["MaxRuntimeInSeconds"])
+    static = _static_hyperparameters(definition, ranges)
+    if static:
+        suggestion["hyperparameters"] = static
+    if objective.get("MetricName"):
+        suggestion["objective_metric_name"] = objective["MetricName"]
+    if objective.get("Type"):
+        suggestion["objective_type"] = objective["Type"]
+    suggestion["hyperparameter_ranges"] = {n: _range_entry(spec, by_name.get(n)) for n, spec in ranges.items()}
     if config.get("Strategy"):
         suggestion["strategy"] = config["Strategy"]
     if limits.get("MaxNumberOfTrainingJobs"):
-        suggestion["max_jobs"] = limits["MaxNumberOfTrainingJobs"]
+        suggestion["max_jobs"] = int(limits["MaxNumberOfTrainingJobs"])
     if limits.get("MaxParallelTrainingJobs"):
-        suggestion["max_parallel_jobs"] = limits["MaxParallelTrainingJobs"]
-    changes = [f["warning"] for f in boundaries if f.get("edge") and not f.get("at_limit")]
+        suggestion["max_parallel_jobs"] = int(limits["MaxParallelTrainingJobs"])
+    if config.get("TrainingJobEarlyStoppingType") in {"Off", "Auto"}:
+        suggestion["early_stopping_type"] = config["TrainingJobEarlyStoppingType"]
     if scored_trial_count > 0 and name:
         parents = [name]
         for parent in (tuning_job.get("WarmStartConfig") or {}).get("ParentHyperParameterTuningJobs") or []:
             parent_name = parent.get("HyperParameterTuningJobName")
             if parent_name and parent_name not in parents and len(parents) < MAX_WARM_START_PARENTS:
                 parents.append(parent_name)
-        suggestion["warm_start"] = {"parent_tuning_jobs": parents, "type": "IdenticalDataAndAlgorithm"}
-    else:
-        changes.append("No warm start: this job has no trial with an objective to learn from.")
-    if not changes:
-        changes.append("No range needs to move: rerun with warm start to refine the search.")
-    suggestion["notes"] = changes
+        suggestion["warm_start"] = {"parents": parents, "type": "IdenticalDataAndAlgorithm"}
+    suggestion["baseline"] = False
     return suggestion
+
+
+def next_input_notes(boundaries: Sequence[Mapping[str, Any]], *, scored_trial_count: int) -> list[str]:
+    """Why the suggested next input differs from this job's, in words."""
+    notes = [f["warning"] for f in boundaries if f.get("edge") and not f.get("at_limit")]
+    if scored_trial_count == 0:
+        notes.append("No warm start: this job has no trial with an objective to learn from.")
+    if not notes:
+        notes.append("No range needs to move: rerun with warm start to refine the search.")
+    return notes

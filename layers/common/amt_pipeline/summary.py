@@ -14,6 +14,7 @@ from amt_pipeline.analysis import (
     boundary_analysis,
     hyperparameter_importance,
     next_execution_input,
+    next_input_notes,
     rank_trials,
     scored_trials,
 )
@@ -139,6 +140,7 @@ def summarize(report_input: ReportInput) -> dict[str, Any]:
         "boundaries": boundaries,
         "importance": importance,
         "next_execution_input": next_execution_input(job, ranges, boundaries, scored_trial_count=len(scored)),
+        "next_input_notes": next_input_notes(boundaries, scored_trial_count=len(scored)),
         "failed_trials": [
             {"training_job_name": t["TrainingJobName"], "failure_reason": t.get("FailureReason")}
             for t in trials

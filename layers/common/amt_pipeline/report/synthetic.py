@@ -57,6 +57,13 @@ def tuning_job_describe(
                                       "eval_metric": "accuracy", "early_stopping_rounds": "5"},
             "AlgorithmSpecification": {"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/"
                                        "sagemaker-xgboost:1.5-1", "TrainingInputMode": "File"},
+            "RoleArn": "arn:aws:iam::123456789012:role/amt-pipeline-sagemaker",
+            "InputDataConfig": [
+                {"ChannelName": channel, "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+                    "S3DataType": "S3Prefix", "S3Uri": f"s3://amt-bucket/runs/{name}/data/{channel}/"}}}
+                for channel in ("train", "validation")
+            ],
+            "OutputDataConfig": {"S3OutputPath": f"s3://amt-bucket/runs/{name}/output/"},
             "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
             "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
         },
