@@ -480,11 +480,6 @@ def granted_actions() -> dict[str, list[dict]]:
     return grants
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="template.yaml: CleanupFunction lacks s3:GetBucketVersioning on the bucket (in a statement "
-    "without the s3:prefix condition); remove this mark once it is added",
-)
 def test_the_template_grants_every_s3_action_the_cleanup_calls(s3):
     # Given the S3 operations a cleanup makes, on an unversioned and on a versioned bucket
     put(s3, *run_keys(RUN))

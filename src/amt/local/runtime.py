@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import json
+import logging
 import os
 import sys
 import threading
@@ -224,6 +225,8 @@ class LocalPipeline:
         def invoke(function: str, payload: bytes) -> tuple[bytes, str | None]:
             return live["functions"].invoke(function, payload)
 
+        # moto warns about every SageMaker task it forwards; the run's own output says what happens.
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
         with AwsEmulator(region=REGION, lambda_invoker=invoke, sagemaker=_Deferred("engine")):
             engine = live["engine"] = self._make_engine(EmulatedObjectStore(boto3.client("s3")))
             try:
