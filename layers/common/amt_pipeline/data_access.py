@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
 

@@ -50,9 +50,7 @@ def validation_rows(n_rows: int, validation_fraction: float) -> int:
         raise ValueError(f"validation_fraction must be between 0 and 1, not {validation_fraction}")
     n_validation = math.ceil(round(validation_fraction * n_rows, 9))
     if not 0 < n_validation < n_rows:
-        raise ValueError(
-            f"validation_fraction {validation_fraction} of {n_rows} rows leaves a split empty"
-        )
+        raise ValueError(f"validation_fraction {validation_fraction} of {n_rows} rows leaves a split empty")
     return n_validation
 
 

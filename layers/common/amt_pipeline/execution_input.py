@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, JsonValue, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from amt_pipeline import xgboost_algorithm as xgb
@@ -47,7 +47,7 @@ MAX_CATEGORICAL_VALUES = 30
 MAX_JOBS = 500  # default quota of training jobs per tuning job
 MAX_JOBS_RANDOM = 10_000  # Random search may have its quota raised this far
 MAX_TAGS = 50  # SageMaker's limit, including the pipeline's own tags
-RESERVED_TAG_PREFIXES = ("aws:", "amt-pipeline:")
+RESERVED_TAG_PREFIXES = ("aws:", "amt-pipeline:")  # aws: in any case (AWS reserves it)
 PIPELINE_TAG_COUNT = 2  # amt-pipeline:run-id, amt-pipeline:stack
 
 Strategy = Literal["Bayesian", "Random", "Grid", "Hyperband"]
@@ -57,6 +57,10 @@ ScalingType = Literal["Auto", "Linear", "Logarithmic", "ReverseLogarithmic"]
 IntegerScalingType = Literal["Auto", "Linear", "Logarithmic"]
 HyperparameterValue = str | int | float
 JobName = Annotated[str, Field(min_length=1, max_length=JOB_NAME_MAX_LENGTH, pattern=JOB_NAME_PATTERN)]
+
+# For the JSON schema (a list[JsonValue] so that the schema extras type-check).
+_HYPERPARAMETER_NAMES: list[JsonValue] = list(sorted(xgb.HYPERPARAMETERS))
+_OBJECTIVE_METRIC_NAMES: list[JsonValue] = list(sorted(xgb.OBJECTIVE_METRICS))
 
 POST_HYPERPARAMETERS: dict[str, HyperparameterValue] = {
     "num_class": 10,
@@ -81,12 +85,14 @@ class BuiltinDataset(_Model):
 
     name: Literal["digits"] = "digits"
     split: Literal["post", "stratified"] = Field(
-        "post",
+        default="post",
         description='"post": the post\'s unshuffled split (first 70% train, last 30% validation: '
         '1,257 / 540 rows); "stratified": shuffled, stratified by label, seeded.',
     )
-    validation_fraction: float = Field(0.3, gt=0, lt=1)
-    seed: int = Field(0, ge=0, description="Seed of the stratified split (ignored by the post's split).")
+    validation_fraction: float = Field(default=0.3, gt=0, lt=1)
+    seed: int = Field(
+        default=0, ge=0, description="Seed of the stratified split (ignored by the post's split)."
+    )
 
 
 class S3Dataset(_Model):
@@ -127,7 +133,9 @@ class IntegerRange(_Model):
 
 class CategoricalRange(_Model):
     type: Literal["Categorical"]
-    values: list[HyperparameterValue] = Field(min_length=1, max_length=MAX_CATEGORICAL_VALUES)
+    values: list[HyperparameterValue] = Field(
+        min_length=1, max_length=MAX_CATEGORICAL_VALUES, json_schema_extra={"uniqueItems": True}
+    )
 
 
 ParameterRange = Annotated[ContinuousRange | IntegerRange | CategoricalRange, Field(discriminator="type")]
@@ -143,13 +151,13 @@ POST_RANGES: dict[str, ContinuousRange | IntegerRange | CategoricalRange] = {
 # -------------------------------------------------------------------- the rest
 class CompletionCriteria(_Model):
     target_objective_metric_value: float | None = None
-    max_number_of_training_jobs_not_improving: int | None = Field(None, ge=3)
+    max_number_of_training_jobs_not_improving: int | None = Field(default=None, ge=3)
     complete_on_convergence: bool | None = None
 
 
 class Hyperband(_Model):
-    min_resource: int | None = Field(None, ge=1)
-    max_resource: int | None = Field(None, ge=1)
+    min_resource: int | None = Field(default=None, ge=1)
+    max_resource: int | None = Field(default=None, ge=1)
 
 
 class WarmStart(_Model):
@@ -169,43 +177,63 @@ class ExecutionInput(_Model):
     )
 
     job_name: JobName | None = Field(
-        None,
-        description="Tuning job name (= run id). Default: amt-<UTC start time>-<4 hex of the execution name>.",
+        default=None,
+        description="Tuning job name (the run id). Default: amt-<UTC start time>-<sha1(execution name)[:4]>.",
     )
-    dataset: Dataset = Field(default_factory=BuiltinDataset)
+    dataset: Dataset = Field(default_factory=lambda: BuiltinDataset())
 
     # Estimator
     algorithm_version: Literal[xgb.SUPPORTED_VERSIONS] = xgb.DEFAULT_VERSION  # type: ignore[valid-type]
-    instance_type: str = Field("ml.m5.large", pattern=INSTANCE_TYPE_PATTERN)
-    instance_count: int = Field(1, ge=1, le=100)
-    volume_size: int = Field(5, ge=1, le=16384, description="GB")
-    max_run: int = Field(86_400, ge=1, le=2_419_200, description="Seconds one training job may run.")
+    instance_type: str = Field(default="ml.m5.large", pattern=INSTANCE_TYPE_PATTERN)
+    instance_count: int = Field(default=1, ge=1, le=100)
+    volume_size: int = Field(default=5, ge=1, le=16384, description="GB")
+    max_run: int = Field(default=86_400, ge=1, le=2_419_200, description="Seconds one training job may run.")
     hyperparameters: dict[str, HyperparameterValue] = Field(
         default_factory=lambda: dict(POST_HYPERPARAMETERS),
         description="Static hyperparameters (replaces the default as a whole). A tuned name overrides them.",
+        json_schema_extra={"propertyNames": {"enum": _HYPERPARAMETER_NAMES}},
     )
 
     # Tuner
     objective_metric_name: str = Field(
-        "validation:accuracy", json_schema_extra={"enum": sorted(xgb.OBJECTIVE_METRICS)}
+        default="validation:accuracy", json_schema_extra={"enum": _OBJECTIVE_METRIC_NAMES}
     )
     objective_type: ObjectiveType = "Maximize"
-    hyperparameter_ranges: dict[str, ParameterRange] = Field(default_factory=lambda: dict(POST_RANGES))
+    hyperparameter_ranges: dict[str, ParameterRange] = Field(
+        default_factory=lambda: dict(POST_RANGES),
+        json_schema_extra={
+            "propertyNames": {"enum": _HYPERPARAMETER_NAMES},
+            "minProperties": 1,
+            "maxProperties": MAX_RANGES,
+        },
+    )
     strategy: Strategy = "Bayesian"
     max_jobs: int = Field(
-        50, ge=1, le=MAX_JOBS_RANDOM, description="At most 500 (Random: 10,000). Grid: the grid size."
+        default=50, ge=1, le=MAX_JOBS_RANDOM, description="At most 500 (Random: 10,000). Grid: the grid size."
     )
-    max_parallel_jobs: int = Field(3, ge=1, le=100, description="Default: 3, or max_jobs if smaller.")
-    max_runtime_in_seconds: int | None = Field(None, ge=120, le=15_768_000)
+    max_parallel_jobs: int = Field(default=3, ge=1, le=100, description="Default: 3, or max_jobs if smaller.")
+    max_runtime_in_seconds: int | None = Field(default=None, ge=120, le=15_768_000)
     early_stopping_type: Literal["Off", "Auto"] = "Off"
-    random_seed: int | None = Field(None, ge=0)
+    random_seed: int | None = Field(default=None, ge=0)
     completion_criteria: CompletionCriteria | None = None
-    hyperband: Hyperband | None = Field(None, description="Only with strategy Hyperband.")
+    hyperband: Hyperband | None = Field(default=None, description="Only with strategy Hyperband.")
     warm_start: WarmStart | None = None
 
     # Pipeline
-    baseline: bool = Field(True, description="Also run one training job with the static hyperparameters.")
-    tags: dict[str, Annotated[str, Field(max_length=256)]] = Field(default_factory=dict)
+    baseline: bool = Field(
+        default=True, description="Also run one training job with the static hyperparameters."
+    )
+    tags: dict[str, Annotated[str, Field(max_length=256)]] = Field(
+        default_factory=dict,
+        json_schema_extra={
+            "propertyNames": {
+                "minLength": 1,
+                "maxLength": 128,
+                "not": {"pattern": "^([aA][wW][sS]|amt-pipeline):"},
+            },
+            "maxProperties": MAX_TAGS - PIPELINE_TAG_COUNT,
+        },
+    )
 
     # ------------------------------------------------------------ derived views
     def static_hyperparameters(self) -> dict[str, str]:
@@ -244,9 +272,7 @@ def parse_execution_input(raw: Any) -> ExecutionInput:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise InvalidExecutionInput(
-            [FieldError(ROOT_FIELD, f"must be a JSON object, not {_json_type(raw)}")]
-        )
+        raise InvalidExecutionInput([FieldError(ROOT_FIELD, f"must be a JSON object, not {_json_type(raw)}")])
     try:
         size = len(json.dumps(raw, separators=(",", ":"), allow_nan=False).encode())
     except (TypeError, ValueError) as exc:
@@ -323,12 +349,14 @@ def _cross_field_errors(m: ExecutionInput) -> Iterator[_RuleError]:
     for name in m.hyperparameters:
         if name not in xgb.HYPERPARAMETERS:
             yield _RuleError(
-                f"hyperparameters.{name}", f"XGBoost {m.algorithm_version} has no hyperparameter {name!r}",
+                f"hyperparameters.{name}",
+                f"XGBoost {m.algorithm_version} has no hyperparameter {name!r}",
                 (("hyperparameters", name),),
             )
     for name in sorted(xgb.REQUIRED_HYPERPARAMETERS - set(m.hyperparameters) - set(m.hyperparameter_ranges)):
         yield _RuleError(
-            f"hyperparameters.{name}", "is required by XGBoost: set it here or tune it in hyperparameter_ranges",
+            f"hyperparameters.{name}",
+            "is required by XGBoost: set it here or tune it in hyperparameter_ranges",
             (hp, hr),
         )
 
@@ -350,7 +378,8 @@ def _cross_field_errors(m: ExecutionInput) -> Iterator[_RuleError]:
         yield from (_RuleError(f"{path}.{f}", msg, dep) for f, msg in _range_errors(rng))
         if m.strategy == "Grid" and not isinstance(rng, CategoricalRange):
             yield _RuleError(
-                f"{path}.type", f"strategy Grid takes Categorical ranges only, not {rng.type}",
+                f"{path}.type",
+                f"strategy Grid takes Categorical ranges only, not {rng.type}",
                 (*dep, ("strategy",)),
             )
 
@@ -365,31 +394,39 @@ def _cross_field_errors(m: ExecutionInput) -> Iterator[_RuleError]:
     limit = MAX_JOBS_RANDOM if m.strategy == "Random" else MAX_JOBS
     if m.max_jobs > limit:
         yield _RuleError(
-            "max_jobs", f"{m.max_jobs} training jobs; strategy {m.strategy} allows at most {limit:,}",
+            "max_jobs",
+            f"{m.max_jobs} training jobs; strategy {m.strategy} allows at most {limit:,}",
             (("max_jobs",), ("strategy",)),
         )
     if m.strategy == "Grid" and "max_jobs" in m.model_fields_set:
         grid = m.grid_size()
-        if all(isinstance(r, CategoricalRange) for r in m.hyperparameter_ranges.values()) and m.max_jobs > grid:
+        if (
+            all(isinstance(r, CategoricalRange) for r in m.hyperparameter_ranges.values())
+            and m.max_jobs > grid
+        ):
             yield _RuleError(
-                "max_jobs", f"{m.max_jobs} is more than the grid's {grid} combinations (leave it out to run them all)",
+                "max_jobs",
+                f"{m.max_jobs} is more than the grid's {grid} combinations (leave it out to run them all)",
                 (("max_jobs",), ("strategy",), hr),
             )
     if m.max_parallel_jobs > m.max_jobs:
         yield _RuleError(
-            "max_parallel_jobs", f"{m.max_parallel_jobs} parallel jobs is more than max_jobs ({m.max_jobs})",
+            "max_parallel_jobs",
+            f"{m.max_parallel_jobs} parallel jobs is more than max_jobs ({m.max_jobs})",
             (("max_parallel_jobs",), ("max_jobs",), ("strategy",), hr),
         )
 
     if m.strategy == "Hyperband" and m.early_stopping_type != "Off":
         yield _RuleError(
-            "early_stopping_type", "must be Off with strategy Hyperband (Hyperband stops trials itself)",
+            "early_stopping_type",
+            "must be Off with strategy Hyperband (Hyperband stops trials itself)",
             (("early_stopping_type",), ("strategy",)),
         )
     if m.hyperband is not None:
         if m.strategy != "Hyperband":
             yield _RuleError(
-                "hyperband", f"applies to strategy Hyperband only, not {m.strategy}",
+                "hyperband",
+                f"applies to strategy Hyperband only, not {m.strategy}",
                 (("hyperband",), ("strategy",)),
             )
         lo, hi = m.hyperband.min_resource, m.hyperband.max_resource
@@ -408,15 +445,18 @@ def _cross_field_errors(m: ExecutionInput) -> Iterator[_RuleError]:
     for key in m.tags:
         if not key or len(key) > 128:
             yield _RuleError(f"tags.{key}", "tag keys are 1-128 characters", (("tags", key),))
-        if key.lower().startswith(RESERVED_TAG_PREFIXES):
+        if key.lower().startswith("aws:") or key.startswith(RESERVED_TAG_PREFIXES):
             yield _RuleError(
-                f"tags.{key}", f"tag keys starting with {' or '.join(RESERVED_TAG_PREFIXES)} are reserved",
+                f"tags.{key}",
+                f"tag keys starting with {' or '.join(RESERVED_TAG_PREFIXES)} are reserved",
                 (("tags", key),),
             )
     if len(m.tags) > MAX_TAGS - PIPELINE_TAG_COUNT:
         yield _RuleError(
-            "tags", f"{len(m.tags)} tags; at most {MAX_TAGS - PIPELINE_TAG_COUNT} (the pipeline adds "
-            f"{PIPELINE_TAG_COUNT} of its own)", (("tags",),),
+            "tags",
+            f"{len(m.tags)} tags; at most {MAX_TAGS - PIPELINE_TAG_COUNT} (the pipeline adds "
+            f"{PIPELINE_TAG_COUNT} of its own)",
+            (("tags",),),
         )
 
 
@@ -461,8 +501,19 @@ def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return tuple(out)
 
 
+# A value typed `str | int | float` fails once per member, at loc (..., "str"), (..., "int"), ...
+_SCALAR_UNION_MEMBERS = {"str", "int", "float"}
+
+
 def _field_error(detail: ErrorDetails) -> FieldError:
     loc = _clean_loc(tuple(detail["loc"]))
+    if (
+        len(loc) >= 2
+        and loc[-1] in _SCALAR_UNION_MEMBERS
+        and loc[0] in {"hyperparameters", "hyperparameter_ranges"}
+    ):
+        field = ".".join(str(part) for part in loc[:-1])
+        return FieldError(field, f"must be a string or a number, not {_json_type(detail.get('input'))}")
     field = ".".join(str(part) for part in loc) or ROOT_FIELD
     return FieldError(field, _message(detail))
 
@@ -485,8 +536,14 @@ def _message(detail: ErrorDetails) -> str:
             return f"{value!r} is not an s3://bucket/key URI"
         if name == "instance_type":
             return f"{value!r} is not a SageMaker instance type such as ml.m5.large"
-    if kind == "string_too_long" and loc and (loc[-1] == "job_name" or (len(loc) >= 2 and loc[-2] == "parents")):
-        return f"{value!r} is {len(str(value))} characters; a tuning job name has at most {JOB_NAME_MAX_LENGTH}"
+    if (
+        kind == "string_too_long"
+        and loc
+        and (loc[-1] == "job_name" or (len(loc) >= 2 and loc[-2] == "parents"))
+    ):
+        return (
+            f"{value!r} is {len(str(value))} characters; a tuning job name has at most {JOB_NAME_MAX_LENGTH}"
+        )
     if kind == "union_tag_not_found":
         return 'needs "type": Continuous, Integer or Categorical'
     if kind == "union_tag_invalid":

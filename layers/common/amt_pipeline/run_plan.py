@@ -32,7 +32,10 @@ def console_url(region: str, tuning_job_name: str) -> str:
 
 
 def describe_command(tuning_job_name: str) -> str:
-    return f"aws sagemaker describe-hyper-parameter-tuning-job --hyper-parameter-tuning-job-name {tuning_job_name}"
+    return (
+        "aws sagemaker describe-hyper-parameter-tuning-job "
+        f"--hyper-parameter-tuning-job-name {tuning_job_name}"
+    )
 
 
 def plan_run(
@@ -49,7 +52,6 @@ def plan_run(
     ei = raw if isinstance(raw, ExecutionInput) else parse_execution_input(raw)
     run_id = ei.job_name or default_run_id(execution_name, started_at)
     layout = RunLayout(bucket=bucket, run_id=run_id)
-    kwargs = {"layout": layout, "region": region, "role_arn": role_arn, "stack_name": stack_name}
 
     return {
         "run_id": run_id,
@@ -60,12 +62,20 @@ def plan_run(
         "baseline": {
             "enabled": ei.baseline,
             "training_job_name": baseline_job_name(run_id) if ei.baseline else None,
-            "request": baseline_training_request(ei, **kwargs) if ei.baseline else None,
+            "request": (
+                baseline_training_request(
+                    ei, layout=layout, region=region, role_arn=role_arn, stack_name=stack_name
+                )
+                if ei.baseline
+                else None
+            ),
         },
         "tuning": {
             "job_name": run_id,
             "warm_start": ei.warm_start is not None,
-            "request": tuning_job_request(ei, **kwargs),
+            "request": tuning_job_request(
+                ei, layout=layout, region=region, role_arn=role_arn, stack_name=stack_name
+            ),
         },
         "report": {
             "html_uri": layout.uri(layout.report_html_key),

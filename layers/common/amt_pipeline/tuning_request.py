@@ -107,7 +107,10 @@ def _tuning_config(ei: ExecutionInput) -> dict[str, Any]:
         limits["MaxRuntimeInSeconds"] = ei.max_runtime_in_seconds
     config: dict[str, Any] = {
         "Strategy": ei.strategy,
-        "HyperParameterTuningJobObjective": {"Type": ei.objective_type, "MetricName": ei.objective_metric_name},
+        "HyperParameterTuningJobObjective": {
+            "Type": ei.objective_type,
+            "MetricName": ei.objective_metric_name,
+        },
         "ResourceLimits": limits,
         "ParameterRanges": parameter_ranges(ei),
         "TrainingJobEarlyStoppingType": ei.early_stopping_type,
@@ -120,7 +123,10 @@ def _tuning_config(ei: ExecutionInput) -> dict[str, Any]:
     if ei.strategy == "Hyperband" and ei.hyperband is not None:
         hyperband = {
             key: value
-            for key, value in (("MinResource", ei.hyperband.min_resource), ("MaxResource", ei.hyperband.max_resource))
+            for key, value in (
+                ("MinResource", ei.hyperband.min_resource),
+                ("MaxResource", ei.hyperband.max_resource),
+            )
             if value is not None
         }
         if hyperband:
@@ -177,4 +183,3 @@ def baseline_training_request(
         **_training_definition(ei, layout, region, role_arn),
         "Tags": tags(ei, layout.run_id, stack_name),
     }
-
