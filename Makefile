@@ -9,6 +9,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+# checkov pins an older boto3 than aws-sam-cli: each gets its own virtualenv.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+export SAM_CLI_TELEMETRY := 0
 CHROMIUM := /usr/bin/chromium
 export PYENV_VERSION := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.(11|13)' | sort -V | tr '\n' ':' | sed 's/:$$//')
 
@@ -34,8 +38,14 @@ dev: $(PY)
 $(SAM): 
 	test -d $(SAM_VENV) || $(PYTHON313) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install -q --upgrade pip
-	$(SAM_VENV)/bin/pip install -q aws-sam-cli cfn-lint checkov
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli cfn-lint
 	@touch $(SAM)
+
+$(CHECKOV):
+	test -d $(CHECKOV_VENV) || $(PYTHON313) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install -q checkov
+	@touch $(CHECKOV)
 
 browser:
 	@test -x $(CHROMIUM) || { \
@@ -45,7 +55,7 @@ browser:
 demo: $(PY)
 	$(VENV)/bin/amt local run
 
-test: $(PY) browser $(SAM)
+test: $(PY) browser $(SAM) $(CHECKOV)
 	$(PY) -m pytest
 	$(MAKE) template
 
@@ -56,9 +66,9 @@ lint: $(PY)
 	$(VENV)/bin/ruff check layers src functions tests bench scripts
 	$(VENV)/bin/mypy layers/common/amt_pipeline src/amt
 
-template: $(SAM)
+template: $(SAM) $(CHECKOV)
 	$(SAM) validate --lint
-	$(SAM_VENV)/bin/checkov -f template.yaml --framework cloudformation --quiet --compact
+	$(CHECKOV) -f template.yaml --framework cloudformation --quiet --compact
 
 build: $(SAM)
 	$(SAM) build
