@@ -19,6 +19,8 @@ from amt_pipeline.execution_input import (
     input_warnings,
     parse_execution_input,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 BAD_INPUTS = sorted((Path(__file__).parent / "bad_inputs").glob("*.json"))
 
@@ -261,3 +263,56 @@ def test_bad_input_is_rejected_naming_its_field(path: Path) -> None:
 def test_model_rejects_direct_construction_of_unknown_fields() -> None:
     with pytest.raises(ValueError):
         ExecutionInput.model_validate({"nope": 1})
+
+
+# ----------------------------------------------------------------- robustness
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+field_names = st.sampled_from(sorted(ExecutionInput.model_fields)) | st.text(max_size=8)
+range_like = st.fixed_dictionaries(
+    {"type": st.sampled_from(["Continuous", "Integer", "Categorical", "X"])},
+    optional={
+        "min_value": json_scalars,
+        "max_value": json_scalars,
+        "scaling_type": st.sampled_from(["Auto", "Logarithmic", "ReverseLogarithmic", "Linear", "?"]),
+        "values": st.lists(json_scalars, max_size=3),
+    },
+)
+inputs = st.dictionaries(field_names, json_values, max_size=6) | st.fixed_dictionaries(
+    {},
+    optional={
+        "strategy": st.sampled_from(["Bayesian", "Random", "Grid", "Hyperband", "x"]),
+        "max_jobs": json_scalars,
+        "max_parallel_jobs": json_scalars,
+        "early_stopping_type": st.sampled_from(["Off", "Auto"]),
+        "hyperparameter_ranges": st.dictionaries(
+            st.sampled_from(["eta", "alpha", "max_depth", "booster", "nope"]), range_like, max_size=3
+        ),
+        "hyperband": st.dictionaries(st.sampled_from(["min_resource", "max_resource"]), json_scalars),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inputs)
+def test_any_json_either_parses_or_names_its_fields(raw: dict) -> None:
+    # Given any JSON object / When parsed
+    try:
+        ei = parse_execution_input(raw)
+    except InvalidExecutionInput as exc:
+        # Then a rejection names at least one field, each with a message
+        assert exc.errors
+        assert all(e.field and e.message for e in exc.errors)
+    else:
+        # Or the result is a complete, re-parseable input
+        assert parse_execution_input(ei.model_dump(mode="json")) == ei
