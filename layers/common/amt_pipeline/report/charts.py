@@ -175,6 +175,13 @@ def timeline_chart(data: ChartData, sel: Selections) -> alt.Chart:
 
 
 def explorer_spec(data: ChartData) -> dict[str, Any]:
+    with warnings.catch_warnings():
+        # One brush and one hover shared by every view is the point: Altair merges them, and says so.
+        warnings.filterwarnings("ignore", message="Automatically deduplicated selection parameter")
+        return _explorer(data)
+
+
+def _explorer(data: ChartData) -> dict[str, Any]:
     sel = Selections()
     top = alt.hconcat(progress_chart(data, sel), distribution_chart(data, sel))
     rows: list[Any] = [top]
@@ -183,10 +190,7 @@ def explorer_spec(data: ChartData) -> dict[str, Any]:
         rows.append(alt.hconcat(*params[i : i + 2]))
     rows.append(timeline_chart(data, sel))
     chart = alt.vconcat(*rows).resolve_scale(color="independent", shape="independent")
-    with warnings.catch_warnings():
-        # One brush and one hover shared by every view is the point: Altair merges them, and says so.
-        warnings.filterwarnings("ignore", message="Automatically deduplicated selection parameter")
-        return chart.configure_legend(orient="bottom", columns=4).to_dict()
+    return chart.configure_legend(orient="bottom", columns=4).to_dict()
 
 
 def parallel_spec(data: ChartData) -> dict[str, Any]:

@@ -283,8 +283,6 @@ def render_report(report_input: ReportInput, *, generated_at: datetime | None = 
                  "filename": f"{name}-next-input.json"},
         "summary": {"text": json.dumps(summary, indent=2), "type": "application/json",
                     "filename": f"{name}-summary.json"},
-        "input": {"text": report_input.to_json(), "type": "application/json",
-                  "filename": f"{name}-report-input.json"},
     }
     payload = script_json({"specs": specs, "datasets": datasets, "downloads": downloads})
     csp = (
@@ -310,7 +308,7 @@ def render_report(report_input: ReportInput, *, generated_at: datetime | None = 
         "<section id='summary'>", _summary_html(summary), "</section>",
         "<p class='downloads'>Download: <a id='download-csv' href='#'>trials (CSV)</a>"
         "<a id='download-json' href='#'>trials (JSON)</a><a id='download-next' href='#'>suggested next input</a>"
-        "<a id='download-summary' href='#'>summary</a><a id='download-input' href='#'>report input</a></p>",
+        "<a id='download-summary' href='#'>summary</a></p>",
         *[f"<p class='muted'>{_e(n)}</p>" for n in notes],
         section("explorer", "Trials",
                 "Drag across any chart to select an interval; hover a trial to find it everywhere. "

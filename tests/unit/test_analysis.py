@@ -1,0 +1,148 @@
+"""Importance, range boundaries and the next search space, from hand-built trials."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from amt_pipeline.analysis import (
+    MIN_TRIALS_FOR_IMPORTANCE,
+    boundary_analysis,
+    hyperparameter_importance,
+    next_execution_input,
+    rank_trials,
+)
+from amt_pipeline.execution_input import parse_execution_input
+from amt_pipeline.report.synthetic import tuning_job_describe
+from amt_pipeline.trials import Objective, ParameterRange
+
+MAXIMIZE = Objective("validation:accuracy", "Maximize")
+MINIMIZE = Objective("validation:mlogloss", "Minimize")
+ETA = ParameterRange("eta", "Continuous", 0.1, 0.5)
+DEPTH = ParameterRange("max_depth", "Integer", 1, 10)
+ALPHA = ParameterRange("alpha", "Continuous", 0.01, 0.5, scaling="Logarithmic")
+
+
+def _rows(n, objective_of, seed=0):
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        eta, depth, alpha = rng.uniform(0.1, 0.5), float(rng.randint(1, 10)), 10 ** rng.uniform(-2, -0.3)
+        rows.append({"eta": eta, "max_depth": depth, "alpha": alpha, "TrainingJobName": f"t-{i:03d}",
+                     "TrainingJobStatus": "Completed", "FinalObjectiveValue": objective_of(eta, depth, alpha, rng)})
+    return rows
+
+
+def test_ranking_respects_the_direction_and_leaves_out_trials_without_objective():
+    rows = [{"TrainingJobName": "a", "FinalObjectiveValue": 0.2}, {"TrainingJobName": "b", "FinalObjectiveValue": None},
+            {"TrainingJobName": "c", "FinalObjectiveValue": 0.9}, {"TrainingJobName": "d", "FinalObjectiveValue": float("nan")}]
+    assert [r["TrainingJobName"] for r in rank_trials(rows, MAXIMIZE)] == ["c", "a"]
+    assert [r["TrainingJobName"] for r in rank_trials(rows, MINIMIZE)] == ["a", "c"]
+
+
+def test_importance_refuses_to_guess_from_too_few_trials():
+    # Given fewer trials than the minimum
+    rows = _rows(MIN_TRIALS_FOR_IMPORTANCE - 1, lambda e, d, a, r: e)
+    # When
+    result = hyperparameter_importance(rows, {"eta": ETA, "max_depth": DEPTH})
+    # Then it says so, and gives no figures
+    assert result["enough_trials"] is False and result["parameters"] == []
+    assert "Too few trials" in result["message"]
+
+
+def test_importance_finds_the_one_hyperparameter_that_matters():
+    # Given 80 trials whose objective depends on max_depth only (plus noise)
+    rows = _rows(80, lambda e, d, a, r: 0.9 - 0.01 * (d - 4) ** 2 + r.gauss(0, 0.002))
+    # When
+    result = hyperparameter_importance(rows, {"eta": ETA, "max_depth": DEPTH, "alpha": ALPHA})
+    # Then max_depth comes first, significant, and carries most of the importance; eta is not significant
+    first, *rest = result["parameters"]
+    assert first["name"] == "max_depth" and first["significant"] and first["importance"] > 0.8
+    assert not next(p for p in rest if p["name"] == "eta")["significant"]
+    assert sum(p["importance"] for p in result["parameters"]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_importance_of_a_flat_objective_is_zero_everywhere():
+    rows = _rows(20, lambda e, d, a, r: 0.5)
+    result = hyperparameter_importance(rows, {"eta": ETA, "max_depth": DEPTH})
+    assert all(p["importance"] == 0 for p in result["parameters"]) and "same objective" in result["message"]
+
+
+def test_best_trials_crowding_the_top_of_eta_extend_the_range_as_the_post_asks():
+    # Given objective rising with eta, so the best trials sit near eta = 0.5
+    rows = _rows(50, lambda e, d, a, r: 0.85 + 0.1 * e + r.gauss(0, 0.001))
+    # When
+    findings = {f["name"]: f for f in boundary_analysis(rows, {"eta": ETA, "max_depth": DEPTH}, MAXIMIZE)}
+    # Then eta is flagged at its upper edge and the next range reaches past 0.5 (by half its width)
+    eta = findings["eta"]
+    assert eta["edge"] == "upper" and "eta" in eta["warning"] and "maximum" in eta["warning"]
+    assert (eta["suggested_min_value"], eta["suggested_max_value"]) == (0.1, 0.7)
+    # And max_depth, which does not matter, keeps its range
+    assert findings["max_depth"]["edge"] is None
+    assert (findings["max_depth"]["suggested_min_value"], findings["max_depth"]["suggested_max_value"]) == (1, 10)
+
+
+def test_a_range_already_at_xgboosts_limit_is_not_extended():
+    # Given eta searched up to 1.0 (its maximum) with the best at the top
+    wide = ParameterRange("eta", "Continuous", 0.5, 1.0)
+    rows = [{"eta": 0.5 + i / 100, "FinalObjectiveValue": i, "TrainingJobName": str(i)} for i in range(50)]
+    # When
+    [finding] = boundary_analysis(rows, {"eta": wide}, MAXIMIZE)
+    # Then it warns without proposing an impossible range
+    assert finding["edge"] == "upper" and finding["at_limit"] is True
+    assert finding["suggested_max_value"] == 1.0 and "as far as XGBoost allows" in finding["warning"]
+
+
+def test_lower_edge_on_a_log_range_extends_by_a_factor_and_minimize_is_honoured():
+    # Given alpha (log scale 0.01-0.5) where small values minimise the loss
+    rows = _rows(60, lambda e, d, a, r: a + r.gauss(0, 1e-4))
+    # When
+    [finding] = boundary_analysis(rows, {"alpha": ALPHA}, MINIMIZE)
+    # Then the lower edge is crowded and the next minimum is divided by sqrt(50) (half the log width)
+    assert finding["edge"] == "lower"
+    assert finding["suggested_min_value"] == pytest.approx(0.01 / 50**0.5, rel=1e-3)
+    assert finding["suggested_max_value"] == 0.5
+
+
+def test_integer_ranges_extend_to_whole_numbers():
+    rows = [{"max_depth": float(d), "FinalObjectiveValue": d, "TrainingJobName": str(i)}
+            for i, d in enumerate([10, 10, 9, 9, 10, 2, 3, 4, 5, 6])]
+    [finding] = boundary_analysis(rows, {"max_depth": DEPTH}, MAXIMIZE)
+    assert finding["edge"] == "upper" and finding["suggested_max_value"] == 15
+    assert isinstance(finding["suggested_max_value"], int)
+
+
+def test_too_few_trials_give_no_boundary_verdict():
+    rows = _rows(3, lambda e, d, a, r: e)
+    [finding] = boundary_analysis(rows, {"eta": ETA}, MAXIMIZE)
+    assert finding["edge"] is None and "too few trials" in finding["message"]
+
+
+def test_the_next_input_warm_starts_and_is_a_valid_execution_input():
+    # Given the post's job, warm-started itself from one parent, with eta crowding its top
+    describe = tuning_job_describe("round-2", parents=("round-1",))
+    from amt_pipeline.trials import parameter_ranges
+    ranges = parameter_ranges(describe)
+    rows = _rows(50, lambda e, d, a, r: 0.85 + 0.1 * e)
+    findings = boundary_analysis(rows, ranges, MAXIMIZE)
+
+    # When the next input is suggested
+    suggestion = next_execution_input(describe, ranges, findings, scored_trial_count=50)
+
+    # Then it warm-starts from this job and its parent, with eta extended, and the input model accepts it
+    assert suggestion["warm_start"] == {"parents": ["round-2", "round-1"], "type": "IdenticalDataAndAlgorithm"}
+    assert suggestion["hyperparameter_ranges"]["eta"] == {"type": "Continuous", "min_value": 0.1, "max_value": 0.7}
+    assert suggestion["hyperparameter_ranges"]["alpha"]["scaling_type"] == "Logarithmic"
+    assert suggestion["dataset"]["train_uri"].endswith("/data/train/")
+    assert "_tuning_objective_metric" not in suggestion.get("hyperparameters", {})
+    model = parse_execution_input(suggestion)
+    assert model.warm_start is not None and model.hyperparameter_ranges["eta"].max_value == 0.7
+
+
+def test_a_job_without_any_objective_suggests_no_warm_start():
+    describe = tuning_job_describe("failed-job", status="Failed")
+    from amt_pipeline.trials import parameter_ranges
+    suggestion = next_execution_input(describe, parameter_ranges(describe), [], scored_trial_count=0)
+    assert "warm_start" not in suggestion
+    parse_execution_input(suggestion)

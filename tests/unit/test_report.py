@@ -1,0 +1,112 @@
+"""render_report(): one self-contained, offline, injection-proof HTML page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from amt_pipeline.report import render_report
+from amt_pipeline.report.render import script_json, vega_bundle
+from amt_pipeline.report.synthetic import report_input, tuning_job_describe
+from amt_pipeline.report_input import ReportInput
+
+EVIL = "<script>alert(1)</script>"
+
+
+def _payload(page: str) -> dict:
+    match = re.search(r"<script type='application/json' id='amt-report-data'>(.*?)</script>", page, re.S)
+    assert match, "the data element is missing"
+    return json.loads(match.group(1))
+
+
+def test_the_page_is_self_contained_no_script_or_style_comes_from_the_network():
+    # Given a report of the post's example
+    page = render_report(report_input(50))
+    # Then the Vega libraries are inline, nothing is loaded from a URL, and a CSP forbids fetching
+    assert page.count("<script") == 3
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=['\"]?https?:", page, re.I)
+    assert "window.vegaEmbed=" in page
+    assert "connect-src 'none'" in page and "default-src 'none'" in page
+
+
+def test_it_shows_the_summary_in_words_first():
+    ri = report_input(50, baseline=0.848)
+    page = render_report(ri)
+    summary = page[page.index("<section id='summary'>"):page.index("</section>")]
+    assert "Best trial <b>xgb-digits-" in summary and "validation:accuracy = 0.9" in summary
+    assert "Baseline xgb-digits-baseline: 0.848" in summary and "better than" in summary
+    assert "class='warning'>eta: the best trial" in summary
+
+
+def test_every_chart_the_issue_asks_for_is_specified():
+    # Given trials from two tuning jobs, with failures, early stops, a categorical range and curves
+    page = render_report(report_input(60, categorical=("gbtree", "dart"), parents=1, curves=True))
+    payload = _payload(page)
+    # Then
+    assert set(payload["specs"]) == {"explorer", "parallel", "importance", "curves"}
+    explorer = json.dumps(payload["specs"]["explorer"])
+    for title in ["Objective over time", "Distribution of the objective", "Training jobs",
+                  "validation:accuracy vs eta", "validation:accuracy vs booster", "validation:accuracy vs alpha"]:
+        assert title in explorer, title
+    assert '"type": "log"' in explorer  # alpha is a logarithmic range
+    assert '"brush"' in explorer and '"hover"' in explorer  # linked brushing and hover
+    assert '"field": "best_so_far"' in explorer and '"field": "baseline"' in explorer
+    assert '"field": "tuning_job"' in explorer  # several tuning jobs told apart
+    assert '"field": "status"' in explorer and "triangle-up" in explorer  # stopped/failed marked apart
+    # And the data is embedded once and every trial is in it
+    assert len(payload["datasets"]["trials"]) == 90
+    assert {r["status"] for r in payload["datasets"]["trials"]} == {"Completed", "Stopped", "Failed"}
+    # And the tables and downloads are there
+    assert page.count("<tr><td class='num'>") == 10  # top-10 table
+    for name in ("csv", "json", "next", "summary"):
+        assert f"id='download-{name}'" in page and name in payload["downloads"]
+    assert payload["downloads"]["csv"]["text"].count("\n") == 91
+    assert json.loads(payload["downloads"]["next"]["text"])["warm_start"]["parents"][0] == "xgb-digits"
+
+
+def test_job_supplied_text_is_escaped_everywhere():
+    # Given a categorical value, a failure reason and a job name that are markup
+    ri = report_input(30, categorical=(EVIL, "<img src=x onerror=alert(2)>"), failed_every=3)
+    # When
+    page = render_report(ri).replace(vega_bundle(), "")
+    # Then the raw markup appears nowhere (outside Vega's own code): escaped in HTML, \u003c-escaped in JSON
+    assert EVIL not in page and "<img" not in page and "<b>bad</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert EVIL in json.dumps(_payload(page))  # still the same value once parsed
+    assert page.count("<script") == 3 and page.count("</script>") == 3
+
+
+def test_script_json_cannot_close_its_element():
+    text = script_json({"a": "</script><!-- \u2028 & >"})
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><!-- \u2028 & >"}
+
+
+@pytest.mark.parametrize("n", [500, 5000])
+def test_large_jobs_render(n):
+    page = render_report(report_input(n, categorical=("gbtree", "dart")))
+    payload = _payload(page)
+    assert len(payload["datasets"]["trials"]) == n
+    assert len(payload["datasets"]["parallel"]) <= 1000 * 5  # parallel coordinates keep the best 1,000
+    assert len(page.encode()) < 15_000_000
+
+
+def test_a_job_with_no_objective_renders_the_timeline_and_says_why():
+    page = render_report(report_input(8, failed_every=1, baseline=None))
+    assert set(_payload(page)["specs"]) == {"explorer"}
+    assert "No trial reported an objective" in page and "Too few trials" in page
+
+
+def test_a_job_with_no_trials_renders():
+    ri = ReportInput(tuning_job_name="empty", tuning_jobs=[tuning_job_describe("empty", status="Failed",
+                                                                             failure_reason="quota exceeded")])
+    page = render_report(ri)
+    assert _payload(page)["specs"] == {} and "quota exceeded" in page and "status-Failed" in page
+
+
+def test_a_report_re_renders_from_its_stored_json_alone():
+    ri = report_input(40, curves=True)
+    again = ReportInput.from_json(ri.to_json())
+    assert _payload(render_report(again))["datasets"] == _payload(render_report(ri))["datasets"]
