@@ -24,7 +24,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[50, 500, 5000])
     args = parser.parse_args()
     render_report(report_input(10))  # warm caches (bundle read, imports)
-    print(f"{'trials':>7} {'render s (median)':>18} {'summary s':>10} {'json roundtrip s':>17} {'HTML MB':>8}")
+    print(
+        f"{'trials':>7} {'render s (median)':>18} {'summary s':>10} {'json roundtrip s':>17} {'HTML MB':>8}"
+    )
     for n in args.sizes:
         ri = report_input(n, categorical=("gbtree", "dart", "gblinear"))
         times, html = [], ""
@@ -38,8 +40,10 @@ def main() -> None:
         start = time.perf_counter()
         ReportInput.from_json(ri.to_json())
         json_s = time.perf_counter() - start
-        print(f"{n:>7} {statistics.median(times):>18.3f} {summary_s:>10.3f} {json_s:>17.3f} "
-              f"{len(html.encode()) / 1e6:>8.2f}")
+        print(
+            f"{n:>7} {statistics.median(times):>18.3f} {summary_s:>10.3f} {json_s:>17.3f} "
+            f"{len(html.encode()) / 1e6:>8.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -12,15 +12,19 @@ import os
 from pathlib import Path
 
 import pytest
-
 from amt_pipeline.report import render_report
 from amt_pipeline.report.synthetic import report_input
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = "<img src=x onerror=alert(2)>"
 
@@ -31,12 +35,17 @@ def _in_ci() -> bool:
 
 @pytest.fixture(scope="module")
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api") if not _in_ci() else __import__(
-        "playwright.sync_api", fromlist=["sync_playwright"])
+    playwright_api = (
+        pytest.importorskip("playwright.sync_api")
+        if not _in_ci()
+        else __import__("playwright.sync_api", fromlist=["sync_playwright"])
+    )
     if not CHROMIUM.exists():
         if _in_ci():
             pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests must run in CI")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (install it with `make browser`); set CI=true to fail instead")
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM} (install it with `make browser`); set CI=true to fail instead"
+        )
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield browser
@@ -81,7 +90,12 @@ def test_every_chart_renders_offline_and_the_console_stays_clean(browser, tmp_pa
 
     # Then each chart container holds a drawn canvas or svg
     containers = page.query_selector_all("[data-chart]")
-    assert {c.get_attribute("data-chart") for c in containers} == {"explorer", "parallel", "importance", "curves"}
+    assert {c.get_attribute("data-chart") for c in containers} == {
+        "explorer",
+        "parallel",
+        "importance",
+        "curves",
+    }
     for container in containers:
         assert container.get_attribute("data-rendered") == "true", container.get_attribute("data-chart")
         assert container.query_selector("canvas, svg") is not None
@@ -108,16 +122,24 @@ def test_hover_shows_a_tooltip_with_the_hostile_value_as_text(browser, tmp_path)
     path.write_text(render_report(ri), encoding="utf-8")
     page, seen = _open(browser, path, tmp_path / "evil.png")
 
-    # When the pointer sweeps the first chart (tooltips open over points)
+    # When the pointer sweeps the first chart until a tooltip shows the value
     box = page.query_selector("#chart-explorer canvas").bounding_box()
-    for dx in range(0, 360, 6):
-        for dy in range(20, 240, 20):
-            page.mouse.move(box["x"] + 60 + dx, box["y"] + dy)
-    # Then nothing ran, and any tooltip shows the value as text
+    tooltip = None
+    for dx in range(0, 360, 4):
+        for dy in range(20, 260, 8):
+            page.mouse.move(box["x"] + 40 + dx, box["y"] + dy)
+            element = page.query_selector("#vg-tooltip-element")
+            if element is not None and element.is_visible() and EVIL in element.inner_text():
+                tooltip = element
+                break
+        if tooltip is not None:
+            break
+
+    # Then the tooltip shows it as text, and nothing ran
+    assert tooltip is not None, "no tooltip appeared over the objective-over-time chart"
+    assert tooltip.query_selector("script, img") is None
+    assert "&lt;script&gt;" in tooltip.inner_html()
     assert seen["dialogs"] == [] and seen["page_errors"] == []
-    tooltip = page.query_selector("#vg-tooltip-element")
-    if tooltip is not None and tooltip.inner_text():
-        assert tooltip.query_selector("script, img") is None
     page.close()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from amt_pipeline.analysis import (
     MIN_TRIALS_FOR_IMPORTANCE,
     boundary_analysis,
@@ -29,14 +28,26 @@ def _rows(n, objective_of, seed=0):
     rows = []
     for i in range(n):
         eta, depth, alpha = rng.uniform(0.1, 0.5), float(rng.randint(1, 10)), 10 ** rng.uniform(-2, -0.3)
-        rows.append({"eta": eta, "max_depth": depth, "alpha": alpha, "TrainingJobName": f"t-{i:03d}",
-                     "TrainingJobStatus": "Completed", "FinalObjectiveValue": objective_of(eta, depth, alpha, rng)})
+        rows.append(
+            {
+                "eta": eta,
+                "max_depth": depth,
+                "alpha": alpha,
+                "TrainingJobName": f"t-{i:03d}",
+                "TrainingJobStatus": "Completed",
+                "FinalObjectiveValue": objective_of(eta, depth, alpha, rng),
+            }
+        )
     return rows
 
 
 def test_ranking_respects_the_direction_and_leaves_out_trials_without_objective():
-    rows = [{"TrainingJobName": "a", "FinalObjectiveValue": 0.2}, {"TrainingJobName": "b", "FinalObjectiveValue": None},
-            {"TrainingJobName": "c", "FinalObjectiveValue": 0.9}, {"TrainingJobName": "d", "FinalObjectiveValue": float("nan")}]
+    rows = [
+        {"TrainingJobName": "a", "FinalObjectiveValue": 0.2},
+        {"TrainingJobName": "b", "FinalObjectiveValue": None},
+        {"TrainingJobName": "c", "FinalObjectiveValue": 0.9},
+        {"TrainingJobName": "d", "FinalObjectiveValue": float("nan")},
+    ]
     assert [r["TrainingJobName"] for r in rank_trials(rows, MAXIMIZE)] == ["c", "a"]
     assert [r["TrainingJobName"] for r in rank_trials(rows, MINIMIZE)] == ["a", "c"]
 
@@ -80,7 +91,10 @@ def test_best_trials_crowding_the_top_of_eta_extend_the_range_as_the_post_asks()
     assert (eta["suggested_min_value"], eta["suggested_max_value"]) == (0.1, 0.7)
     # And max_depth, which does not matter, keeps its range
     assert findings["max_depth"]["edge"] is None
-    assert (findings["max_depth"]["suggested_min_value"], findings["max_depth"]["suggested_max_value"]) == (1, 10)
+    assert (findings["max_depth"]["suggested_min_value"], findings["max_depth"]["suggested_max_value"]) == (
+        1,
+        10,
+    )
 
 
 def test_a_range_already_at_xgboosts_limit_is_not_extended():
@@ -106,8 +120,10 @@ def test_lower_edge_on_a_log_range_extends_by_a_factor_and_minimize_is_honoured(
 
 
 def test_integer_ranges_extend_to_whole_numbers():
-    rows = [{"max_depth": float(d), "FinalObjectiveValue": d, "TrainingJobName": str(i)}
-            for i, d in enumerate([10, 10, 9, 9, 10, 2, 3, 4, 5, 6])]
+    rows = [
+        {"max_depth": float(d), "FinalObjectiveValue": d, "TrainingJobName": str(i)}
+        for i, d in enumerate([10, 10, 9, 9, 10, 2, 3, 4, 5, 6])
+    ]
     [finding] = boundary_analysis(rows, {"max_depth": DEPTH}, MAXIMIZE)
     assert finding["edge"] == "upper" and finding["suggested_max_value"] == 15
     assert isinstance(finding["suggested_max_value"], int)
@@ -123,6 +139,7 @@ def test_the_next_input_warm_starts_and_is_a_valid_execution_input():
     # Given the post's job, warm-started itself from one parent, with eta crowding its top
     describe = tuning_job_describe("round-2", parents=("round-1",))
     from amt_pipeline.trials import parameter_ranges
+
     ranges = parameter_ranges(describe)
     rows = _rows(50, lambda e, d, a, r: 0.85 + 0.1 * e)
     findings = boundary_analysis(rows, ranges, MAXIMIZE)
@@ -131,8 +148,15 @@ def test_the_next_input_warm_starts_and_is_a_valid_execution_input():
     suggestion = next_execution_input(describe, ranges, findings, scored_trial_count=50)
 
     # Then it warm-starts from this job and its parent, with eta extended, and the input model accepts it
-    assert suggestion["warm_start"] == {"parents": ["round-2", "round-1"], "type": "IdenticalDataAndAlgorithm"}
-    assert suggestion["hyperparameter_ranges"]["eta"] == {"type": "Continuous", "min_value": 0.1, "max_value": 0.7}
+    assert suggestion["warm_start"] == {
+        "parents": ["round-2", "round-1"],
+        "type": "IdenticalDataAndAlgorithm",
+    }
+    assert suggestion["hyperparameter_ranges"]["eta"] == {
+        "type": "Continuous",
+        "min_value": 0.1,
+        "max_value": 0.7,
+    }
     assert suggestion["hyperparameter_ranges"]["alpha"]["scaling_type"] == "Logarithmic"
     assert suggestion["dataset"]["train_uri"].endswith("/data/train/")
     assert "_tuning_objective_metric" not in suggestion.get("hyperparameters", {})
@@ -143,6 +167,7 @@ def test_the_next_input_warm_starts_and_is_a_valid_execution_input():
 def test_a_job_without_any_objective_suggests_no_warm_start():
     describe = tuning_job_describe("failed-job", status="Failed")
     from amt_pipeline.trials import parameter_ranges
+
     suggestion = next_execution_input(describe, parameter_ranges(describe), [], scored_trial_count=0)
     assert "warm_start" not in suggestion
     parse_execution_input(suggestion)

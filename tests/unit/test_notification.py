@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from amt_pipeline.notification import SUBJECT_MAX, compose_notification
 from amt_pipeline.report.synthetic import report_input, training_job_summaries, tuning_job_describe
 from amt_pipeline.report_input import ReportInput
@@ -34,7 +33,9 @@ def test_a_completed_job_says_status_best_hyperparameters_baseline_and_link():
 
 
 def test_a_failed_job_whose_trials_all_failed_explains_itself():
-    describe = tuning_job_describe("broken", status="Failed", failure_reason="No training job succeeded.\nSee logs")
+    describe = tuning_job_describe(
+        "broken", status="Failed", failure_reason="No training job succeeded.\nSee logs"
+    )
     rows = trials_table(describe, training_job_summaries("broken", 4, failed_every=1))
     summary = summarize(ReportInput(tuning_job_name="broken", tuning_jobs=[describe], trials=rows))
     subject, body = compose_notification(summary, URL)
@@ -45,26 +46,39 @@ def test_a_failed_job_whose_trials_all_failed_explains_itself():
 
 
 def test_a_stopped_job_without_reason_still_says_so():
-    summary = summarize(ReportInput(tuning_job_name="halt", tuning_jobs=[tuning_job_describe("halt", status="Stopped")]))
+    summary = summarize(
+        ReportInput(tuning_job_name="halt", tuning_jobs=[tuning_job_describe("halt", status="Stopped")])
+    )
     subject, body = compose_notification(summary, URL)
     assert subject == "AMT halt Stopped" and "Failure reason: none given" in body
 
 
-@pytest.mark.parametrize("summary", [
-    {},
-    {"status": None, "best": None, "baseline": None, "counters": None},
-    {"status": "Completed", "best": {"objective": None}},
-    {"status": "Completed", "best": {"objective": float("nan"), "hyperparameters": {"eta": float("inf")}},
-     "baseline": {"objective": 0.8}, "gain_over_baseline": {"absolute": 0.1, "relative": None}},
-])
+@pytest.mark.parametrize(
+    "summary",
+    [
+        {},
+        {"status": None, "best": None, "baseline": None, "counters": None},
+        {"status": "Completed", "best": {"objective": None}},
+        {
+            "status": "Completed",
+            "best": {"objective": float("nan"), "hyperparameters": {"eta": float("inf")}},
+            "baseline": {"objective": 0.8},
+            "gain_over_baseline": {"absolute": 0.1, "relative": None},
+        },
+    ],
+)
 def test_odd_summaries_never_crash(summary):
     subject, body = compose_notification(summary, URL)
     assert _sns_safe(subject) and URL in body
 
 
 def test_long_and_non_ascii_names_are_folded_and_cut_to_100_characters():
-    summary = {"tuning_job_name": "é" * 40 + "x" * 80, "status": "Completed", "objective_name": "validation:☃",
-               "best": {"objective": 0.9, "training_job_name": "jöb\n-1", "hyperparameters": {"booster": "dàrt"}}}
+    summary = {
+        "tuning_job_name": "é" * 40 + "x" * 80,
+        "status": "Completed",
+        "objective_name": "validation:☃",
+        "best": {"objective": 0.9, "training_job_name": "jöb\n-1", "hyperparameters": {"booster": "dàrt"}},
+    }
     subject, body = compose_notification(summary, URL)
     assert _sns_safe(subject) and subject.endswith("...") and subject.startswith("AMT eeee")
     assert "Best training job: job -1" in body and "booster = dart" in body

@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-
 from amt_pipeline.report import render_report
 from amt_pipeline.report.render import script_json, vega_bundle
 from amt_pipeline.report.synthetic import report_input, tuning_job_describe
@@ -34,7 +33,7 @@ def test_the_page_is_self_contained_no_script_or_style_comes_from_the_network():
 def test_it_shows_the_summary_in_words_first():
     ri = report_input(50, baseline=0.848)
     page = render_report(ri)
-    summary = page[page.index("<section id='summary'>"):page.index("</section>")]
+    summary = page[page.index("<section id='summary'>") : page.index("</section>")]
     assert "Best trial <b>xgb-digits-" in summary and "validation:accuracy = 0.9" in summary
     assert "Baseline xgb-digits-baseline: 0.848" in summary and "better than" in summary
     assert "class='warning'>eta: the best trial" in summary
@@ -47,8 +46,14 @@ def test_every_chart_the_issue_asks_for_is_specified():
     # Then
     assert set(payload["specs"]) == {"explorer", "parallel", "importance", "curves"}
     explorer = json.dumps(payload["specs"]["explorer"])
-    for title in ["Objective over time", "Distribution of the objective", "Training jobs",
-                  "validation:accuracy vs eta", "validation:accuracy vs booster", "validation:accuracy vs alpha"]:
+    for title in [
+        "Objective over time",
+        "Distribution of the objective",
+        "Training jobs",
+        "validation:accuracy vs eta",
+        "validation:accuracy vs booster",
+        "validation:accuracy vs alpha",
+    ]:
         assert title in explorer, title
     assert '"type": "log"' in explorer  # alpha is a logarithmic range
     assert '"brush"' in explorer and '"hover"' in explorer  # linked brushing and hover
@@ -63,6 +68,7 @@ def test_every_chart_the_issue_asks_for_is_specified():
     for name in ("csv", "json", "next", "summary"):
         assert f"id='download-{name}'" in page and name in payload["downloads"]
     assert payload["downloads"]["csv"]["text"].count("\n") == 91
+    assert len(payload["downloads"]["json"]["value"]) == 90
     assert json.loads(payload["downloads"]["next"]["text"])["warm_start"]["parents"][0] == "xgb-digits"
 
 
@@ -100,8 +106,10 @@ def test_a_job_with_no_objective_renders_the_timeline_and_says_why():
 
 
 def test_a_job_with_no_trials_renders():
-    ri = ReportInput(tuning_job_name="empty", tuning_jobs=[tuning_job_describe("empty", status="Failed",
-                                                                             failure_reason="quota exceeded")])
+    ri = ReportInput(
+        tuning_job_name="empty",
+        tuning_jobs=[tuning_job_describe("empty", status="Failed", failure_reason="quota exceeded")],
+    )
     page = render_report(ri)
     assert _payload(page)["specs"] == {} and "quota exceeded" in page and "status-Failed" in page
 

@@ -57,12 +57,18 @@ def test_minimize_gain_is_positive_when_the_loss_goes_down():
     # Given a Minimize objective, a baseline loss of 0.5, trials around 0.3
     describe = tuning_job_describe("loss")
     describe["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"] = {
-        "Type": "Minimize", "MetricName": "validation:mlogloss"}
+        "Type": "Minimize",
+        "MetricName": "validation:mlogloss",
+    }
     rows = trials_table(describe, training_job_summaries("loss", 10, failed_every=0, stopped_every=0))
     for i, row in enumerate(rows):
         row["FinalObjectiveValue"] = 0.3 + i / 100
-    ri = ReportInput(tuning_job_name="loss", tuning_jobs=[describe], trials=rows,
-                     baseline=Baseline(training_job_name="b", objective_value=0.5))
+    ri = ReportInput(
+        tuning_job_name="loss",
+        tuning_jobs=[describe],
+        trials=rows,
+        baseline=Baseline(training_job_name="b", objective_value=0.5),
+    )
     # When
     summary = summarize(ri)
     # Then the best is the lowest and the gain is baseline - best

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pandas as pd
 import pytest
-from botocore.stub import Stubber
-
 from amt_pipeline.errors import TuningJobNotFound
 from amt_pipeline.report.synthetic import START, training_job_summaries, tuning_job_describe
 from amt_pipeline.report_input import ReportInput, collect_report_input, trials_csv
@@ -21,6 +19,7 @@ from amt_pipeline.trials import (
     sdk_columns,
     trials_table,
 )
+from botocore.stub import Stubber
 
 
 @pytest.fixture
@@ -62,8 +61,11 @@ def test_500_trials_take_five_list_calls_and_none_is_lost(sagemaker):
 def test_a_missing_tuning_job_raises_tuning_job_not_found(sagemaker):
     # Given SageMaker answers ResourceNotFound
     client, stubber = sagemaker
-    stubber.add_client_error("list_training_jobs_for_hyper_parameter_tuning_job", "ResourceNotFound",
-                             "Amazon SageMaker can't find a tuning job")
+    stubber.add_client_error(
+        "list_training_jobs_for_hyper_parameter_tuning_job",
+        "ResourceNotFound",
+        "Amazon SageMaker can't find a tuning job",
+    )
     # When / Then
     with pytest.raises(TuningJobNotFound):
         fetch_training_jobs(client, "nope")
@@ -96,15 +98,30 @@ def test_rows_convert_like_the_sdk_numbers_to_float_categoricals_stay_strings():
     assert row["FinalObjectiveValue"] == 0.9
     assert row["TrainingElapsedTimeSeconds"] == 65.0
     # And the columns are the SDK's, in its order, then ours
-    assert list(row) == ["eta", "max_depth", "booster", "TrainingJobName", "TrainingJobStatus",
-                         "FinalObjectiveValue", "TrainingStartTime", "TrainingEndTime",
-                         "TrainingElapsedTimeSeconds", *EXTRA_COLUMNS]
+    assert list(row) == [
+        "eta",
+        "max_depth",
+        "booster",
+        "TrainingJobName",
+        "TrainingJobStatus",
+        "FinalObjectiveValue",
+        "TrainingStartTime",
+        "TrainingEndTime",
+        "TrainingElapsedTimeSeconds",
+        *EXTRA_COLUMNS,
+    ]
 
 
 def test_a_failed_trial_has_no_objective_and_no_elapsed_time_column_of_its_own():
     # Given a failed job that never started training and one from a multi-definition tuning job
-    failed = _summary(TrainingJobName="job-002-bbbbbbbb", TrainingJobStatus="Failed", ObjectiveStatus="Failed",
-                      FailureReason="ClientError: bad", TrainingStartTime=None, TrainingEndTime=None)
+    failed = _summary(
+        TrainingJobName="job-002-bbbbbbbb",
+        TrainingJobStatus="Failed",
+        ObjectiveStatus="Failed",
+        FailureReason="ClientError: bad",
+        TrainingStartTime=None,
+        TrainingEndTime=None,
+    )
     del failed["FinalHyperParameterTuningJobObjectiveMetric"]
     multi = _summary(TrainingJobName="job-003-cccccccc", TrainingJobDefinitionName="xgb-def")
 
@@ -119,10 +136,22 @@ def test_a_failed_trial_has_no_objective_and_no_elapsed_time_column_of_its_own()
     assert "TrainingJobDefinitionName" not in rows[0] and rows[1]["TrainingJobDefinitionName"] == "xgb-def"
     # And a frame of the SDK subset has the SDK's columns (NaN where a row lacks a key)
     frame = pd.DataFrame(rows)[sdk_columns(rows)]
-    assert list(frame.columns) == ["eta", "max_depth", "booster", "TrainingJobName", "TrainingJobStatus",
-                                   "FinalObjectiveValue", "TrainingStartTime", "TrainingEndTime",
-                                   "TrainingElapsedTimeSeconds", "TrainingJobDefinitionName"]
-    assert pd.isna(frame.loc[0, "TrainingElapsedTimeSeconds"]) and frame.loc[1, "TrainingElapsedTimeSeconds"] == 65
+    assert list(frame.columns) == [
+        "eta",
+        "max_depth",
+        "booster",
+        "TrainingJobName",
+        "TrainingJobStatus",
+        "FinalObjectiveValue",
+        "TrainingStartTime",
+        "TrainingEndTime",
+        "TrainingElapsedTimeSeconds",
+        "TrainingJobDefinitionName",
+    ]
+    assert (
+        pd.isna(frame.loc[0, "TrainingElapsedTimeSeconds"])
+        and frame.loc[1, "TrainingElapsedTimeSeconds"] == 65
+    )
 
 
 def test_ranges_and_objective_are_read_from_the_describe_response():
@@ -145,21 +174,31 @@ def test_collect_resolves_warm_start_parents_and_the_baseline(sagemaker):
     client, stubber = sagemaker
     jobs = {"child": ("parent",), "parent": ("grand",), "grand": ()}
     for name, parents in jobs.items():
-        stubber.add_response("describe_hyper_parameter_tuning_job",
-                             tuning_job_describe(name, max_jobs=3, parents=parents),
-                             {"HyperParameterTuningJobName": name})
+        stubber.add_response(
+            "describe_hyper_parameter_tuning_job",
+            tuning_job_describe(name, max_jobs=3, parents=parents),
+            {"HyperParameterTuningJobName": name},
+        )
         _stub_list(stubber, name, training_job_summaries(name, 3))
-    stubber.add_response("describe_training_job", {
-        "TrainingJobName": "child-baseline",
-        "TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/child-baseline",
-        "TrainingJobStatus": "Completed", "SecondaryStatus": "Completed",
-        "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "img"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 3600}, "CreationTime": START,
-        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/m.tar.gz"},
-        "FinalMetricDataList": [{"MetricName": "train:accuracy", "Value": 0.99, "Timestamp": START},
-                                {"MetricName": "validation:accuracy", "Value": 0.848, "Timestamp": START}],
-    }, {"TrainingJobName": "child-baseline"})
+    stubber.add_response(
+        "describe_training_job",
+        {
+            "TrainingJobName": "child-baseline",
+            "TrainingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:training-job/child-baseline",
+            "TrainingJobStatus": "Completed",
+            "SecondaryStatus": "Completed",
+            "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "img"},
+            "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+            "CreationTime": START,
+            "ModelArtifacts": {"S3ModelArtifacts": "s3://b/m.tar.gz"},
+            "FinalMetricDataList": [
+                {"MetricName": "train:accuracy", "Value": 0.99, "Timestamp": START},
+                {"MetricName": "validation:accuracy", "Value": 0.848, "Timestamp": START},
+            ],
+        },
+        {"TrainingJobName": "child-baseline"},
+    )
 
     # When the report input is collected
     ri = collect_report_input(client, "child", baseline_job_name="child-baseline")
@@ -177,11 +216,18 @@ def test_collect_resolves_warm_start_parents_and_the_baseline(sagemaker):
 def test_a_missing_baseline_is_not_an_error(sagemaker, code):
     # Given a tuning job whose baseline job does not exist
     client, stubber = sagemaker
-    stubber.add_response("describe_hyper_parameter_tuning_job", tuning_job_describe("job", max_jobs=2),
-                         {"HyperParameterTuningJobName": "job"})
+    stubber.add_response(
+        "describe_hyper_parameter_tuning_job",
+        tuning_job_describe("job", max_jobs=2),
+        {"HyperParameterTuningJobName": "job"},
+    )
     _stub_list(stubber, "job", training_job_summaries("job", 2))
-    stubber.add_client_error("describe_training_job", code, "Requested resource not found.",
-                             expected_params={"TrainingJobName": "job-baseline"})
+    stubber.add_client_error(
+        "describe_training_job",
+        code,
+        "Requested resource not found.",
+        expected_params={"TrainingJobName": "job-baseline"},
+    )
     # When
     ri = collect_report_input(client, "job", baseline_job_name="job-baseline")
     # Then
@@ -190,8 +236,12 @@ def test_a_missing_baseline_is_not_an_error(sagemaker, code):
 
 def test_a_missing_tuning_job_is_reported_by_name(sagemaker):
     client, stubber = sagemaker
-    stubber.add_client_error("describe_hyper_parameter_tuning_job", "ResourceNotFound", "not found",
-                             expected_params={"HyperParameterTuningJobName": "ghost"})
+    stubber.add_client_error(
+        "describe_hyper_parameter_tuning_job",
+        "ResourceNotFound",
+        "not found",
+        expected_params={"HyperParameterTuningJobName": "ghost"},
+    )
     with pytest.raises(TuningJobNotFound, match="ghost"):
         collect_report_input(client, "ghost")
 

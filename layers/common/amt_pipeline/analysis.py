@@ -172,13 +172,15 @@ def hyperparameter_importance(
     y = np.array([float(row["FinalObjectiveValue"]) for row in scored])
     if np.ptp(y) == 0:
         result["message"] = "Every trial reached the same objective: no hyperparameter made a difference."
-        result["parameters"] = [{"name": name, "importance": 0.0, "omega_squared": 0.0, "p_value": 1.0,
-                                 "significant": False} for name in names]
+        result["parameters"] = [
+            {"name": name, "importance": 0.0, "omega_squared": 0.0, "p_value": 1.0, "significant": False}
+            for name in names
+        ]
         return result
     bins = int(min(5, max(2, n // 8)))
     rng = np.random.default_rng(seed)
     shuffled = np.stack([rng.permutation(y) for _ in range(PERMUTATIONS)])
-    entries = []
+    entries: list[dict[str, Any]] = []
     for name in names:
         groups = _groups([row.get(name) for row in scored], ranges.get(name), bins)
         if groups is None:
@@ -186,12 +188,18 @@ def hyperparameter_importance(
         observed = float(_omega_squared(groups, y[None, :])[0])
         null = _omega_squared(groups, shuffled)
         p_value = float((1 + np.sum(null >= observed - 1e-12)) / (PERMUTATIONS + 1)) if observed > 0 else 1.0
-        entries.append({"name": name, "omega_squared": round(observed, 4), "p_value": round(p_value, 4),
-                        "significant": bool(observed > 0 and p_value < SIGNIFICANCE)})
+        entries.append(
+            {
+                "name": name,
+                "omega_squared": round(observed, 4),
+                "p_value": round(p_value, 4),
+                "significant": bool(observed > 0 and p_value < SIGNIFICANCE),
+            }
+        )
     total = sum(e["omega_squared"] for e in entries)
     for entry in entries:
         entry["importance"] = round(entry["omega_squared"] / total, 4) if total > 0 else 0.0
-    entries.sort(key=lambda e: (-e["importance"], e["name"]))
+    entries.sort(key=lambda e: (-float(e["importance"]), str(e["name"])))
     result["parameters"] = entries
     if n < FEW_TRIALS_FOR_IMPORTANCE:
         result["message"] = (
@@ -236,8 +244,13 @@ def boundary_analysis(
     top_k = min(n, max(3, math.ceil(0.1 * n)))
     findings = []
     for name, spec in ranges.items():
-        finding: dict[str, Any] = {"name": name, "kind": spec.kind, "scaling": spec.scaling, "edge": None,
-                                   "warning": None}
+        finding: dict[str, Any] = {
+            "name": name,
+            "kind": spec.kind,
+            "scaling": spec.scaling,
+            "edge": None,
+            "warning": None,
+        }
         if not spec.is_numeric:
             finding["values"] = list(spec.values)
             if n:
@@ -247,8 +260,12 @@ def boundary_analysis(
             findings.append(finding)
             continue
         assert spec.min_value is not None and spec.max_value is not None
-        finding.update(min_value=spec.min_value, max_value=spec.max_value,
-                       suggested_min_value=spec.min_value, suggested_max_value=spec.max_value)
+        finding.update(
+            min_value=spec.min_value,
+            max_value=spec.max_value,
+            suggested_min_value=spec.min_value,
+            suggested_max_value=spec.max_value,
+        )
         values = np.array([v for row in ranked[:top_k] if (v := _finite(row.get(name))) is not None])
         if n < MIN_TRIALS_FOR_BOUNDARIES or values.size == 0:
             finding["message"] = (
@@ -261,8 +278,13 @@ def boundary_analysis(
         best_position = float(positions[0])
         share_low = float(np.mean(positions <= EDGE_ZONE))
         share_high = float(np.mean(positions >= 1 - EDGE_ZONE))
-        finding.update(best_value=best_value, best_position=round(best_position, 4), top_k=int(values.size),
-                       top_share_near_min=round(share_low, 4), top_share_near_max=round(share_high, 4))
+        finding.update(
+            best_value=best_value,
+            best_position=round(best_position, 4),
+            top_k=int(values.size),
+            top_share_near_min=round(share_low, 4),
+            top_share_near_max=round(share_high, 4),
+        )
         edge = None
         if best_position >= 1 - EDGE_ZONE and share_high >= CROWD_SHARE:
             edge = "upper"
@@ -387,7 +409,9 @@ def next_execution_input(
         suggestion["objective_metric_name"] = objective["MetricName"]
     if objective.get("Type"):
         suggestion["objective_type"] = objective["Type"]
-    suggestion["hyperparameter_ranges"] = {n: _range_entry(spec, by_name.get(n)) for n, spec in ranges.items()}
+    suggestion["hyperparameter_ranges"] = {
+        n: _range_entry(spec, by_name.get(n)) for n, spec in ranges.items()
+    }
     if config.get("Strategy"):
         suggestion["strategy"] = config["Strategy"]
     if limits.get("MaxNumberOfTrainingJobs"):

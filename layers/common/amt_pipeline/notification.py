@@ -59,7 +59,9 @@ def _subject(summary: dict[str, Any]) -> str:
     head = f"AMT {name} {status}"
     subject = head + tail
     if len(subject) > SUBJECT_MAX:
-        subject = head[: SUBJECT_MAX - 3] + "..." if len(head) > SUBJECT_MAX else subject[: SUBJECT_MAX - 3] + "..."
+        subject = (
+            head[: SUBJECT_MAX - 3] + "..." if len(head) > SUBJECT_MAX else subject[: SUBJECT_MAX - 3] + "..."
+        )
     return subject
 
 
@@ -77,8 +79,10 @@ def compose_notification(summary: dict[str, Any], report_url: str) -> tuple[str,
         lines.append(f"Failure reason: {reason}")
     counters = summary.get("counters") or {}
     counted = ", ".join(f"{_number(c)} {ascii_text(s, single_line=True)}" for s, c in counters.items() if c)
-    lines.append(f"Training jobs: {_number(summary.get('trial_count', 0))} ({counted or 'none'}); "
-                 f"{_number(summary.get('scored_trial_count', 0))} with an objective")
+    lines.append(
+        f"Training jobs: {_number(summary.get('trial_count', 0))} ({counted or 'none'}); "
+        f"{_number(summary.get('scored_trial_count', 0))} with an objective"
+    )
     lines.append(f"Objective: {metric}" + (f" ({direction})" if direction else ""))
     lines.append("")
     best = summary.get("best")
@@ -103,8 +107,10 @@ def compose_notification(summary: dict[str, Any], report_url: str) -> tuple[str,
             lines.append(f"Tuned is {word} than the baseline by {gain['absolute']:+.6g}{rel}")
     elif baseline:
         lines.append("")
-        lines.append(f"Baseline: {ascii_text(baseline.get('training_job_name'), single_line=True)} "
-                     "has no objective value")
+        lines.append(
+            f"Baseline: {ascii_text(baseline.get('training_job_name'), single_line=True)} "
+            "has no objective value"
+        )
     else:
         lines.append("")
         lines.append("Baseline: none")

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -139,7 +139,7 @@ class ReportInput(BaseModel):
         return cls.model_validate(json.loads(text))
 
 
-def trial_columns(rows: list[Mapping[str, Any]]) -> list[str]:
+def trial_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Every key of the rows, in first-seen order (the SDK's columns come first in each row)."""
     columns: dict[str, None] = {}
     for row in rows:

@@ -42,9 +42,18 @@ def typed_hyperparameters(row: dict[str, Any], ranges: dict[str, ParameterRange]
 
 _NON_PARAMETER_KEYS = frozenset(
     {
-        "TrainingJobName", "TrainingJobStatus", "FinalObjectiveValue", "TrainingStartTime", "TrainingEndTime",
-        "TrainingElapsedTimeSeconds", "TrainingJobDefinitionName", "TuningJobName", "TrainingJobArn",
-        "CreationTime", "ObjectiveStatus", "FailureReason",
+        "TrainingJobName",
+        "TrainingJobStatus",
+        "FinalObjectiveValue",
+        "TrainingStartTime",
+        "TrainingEndTime",
+        "TrainingElapsedTimeSeconds",
+        "TrainingJobDefinitionName",
+        "TuningJobName",
+        "TrainingJobArn",
+        "CreationTime",
+        "ObjectiveStatus",
+        "FailureReason",
     }
 )
 
@@ -60,7 +69,9 @@ def _seconds(start: Any, end: Any) -> float | None:
 
 
 def _instance_count(tuning_job: dict[str, Any]) -> int:
-    definition = tuning_job.get("TrainingJobDefinition") or next(iter(tuning_job.get("TrainingJobDefinitions") or []), {})
+    definition: dict[str, Any] = tuning_job.get("TrainingJobDefinition") or next(
+        iter(tuning_job.get("TrainingJobDefinitions") or []), {}
+    )
     return int((definition.get("ResourceConfig") or {}).get("InstanceCount") or 1)
 
 
@@ -96,7 +107,11 @@ def summarize(report_input: ReportInput) -> dict[str, Any]:
     gain = None
     if report_input.baseline is not None:
         b = report_input.baseline
-        baseline = {"training_job_name": b.training_job_name, "status": b.status, "objective": b.objective_value}
+        baseline = {
+            "training_job_name": b.training_job_name,
+            "status": b.status,
+            "objective": b.objective_value,
+        }
         if b.objective_value is not None and best is not None:
             delta = best["objective"] - b.objective_value
             if objective is not None and not objective.maximize:
@@ -107,7 +122,9 @@ def summarize(report_input: ReportInput) -> dict[str, Any]:
                 "tuned_is_better": delta > 0,
             }
 
-    elapsed = [t["TrainingElapsedTimeSeconds"] for t in trials if t.get("TrainingElapsedTimeSeconds") is not None]
+    elapsed = [
+        t["TrainingElapsedTimeSeconds"] for t in trials if t.get("TrainingElapsedTimeSeconds") is not None
+    ]
     total_training = float(sum(elapsed))
     boundaries = boundary_analysis(trials, ranges, objective)
     importance = hyperparameter_importance(trials, ranges)

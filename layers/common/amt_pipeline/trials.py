@@ -16,7 +16,7 @@ Our own columns (``EXTRA_COLUMNS``) come after the SDK's, never in between.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -101,13 +101,15 @@ def trial_row(summary: Mapping[str, Any], tuning_job_name: str | None = None) ->
     return row
 
 
-def trials_table(tuning_job: Mapping[str, Any], training_jobs: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def trials_table(
+    tuning_job: Mapping[str, Any], training_jobs: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
     """Rows equal to the SDK's ``HyperparameterTuningJobAnalytics.dataframe()`` plus ``EXTRA_COLUMNS``."""
     name = tuning_job.get("HyperParameterTuningJobName")
     return [trial_row(summary, name) for summary in training_jobs]
 
 
-def sdk_columns(rows: list[Mapping[str, Any]]) -> list[str]:
+def sdk_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The columns the SDK's dataframe would have for these rows, in its order."""
     columns: dict[str, None] = {}
     for row in rows:

@@ -70,8 +70,9 @@ class Selections:
 
     def __init__(self) -> None:
         self.brush = alt.selection_interval(name="brush", encodings=["x"], resolve="intersect", empty=True)
-        self.hover = alt.selection_point(name="hover", on="pointerover", fields=["job"], empty=False,
-                                         clear="pointerout")
+        self.hover = alt.selection_point(
+            name="hover", on="pointerover", fields=["job"], empty=False, clear="pointerout"
+        )
 
     def marks(self) -> dict[str, Any]:
         return {
@@ -86,22 +87,32 @@ def _baseline_rule(data: ChartData, *, axis: str = "y") -> alt.Chart | None:
         return None
     frame = pd.DataFrame({"baseline": [data.baseline], "label": ["baseline"]})
     rule = alt.Chart(frame).mark_rule(color="#54a24b", strokeDash=[6, 4], strokeWidth=2)
-    encoding = {axis: alt.X("baseline:Q") if axis == "x" else alt.Y("baseline:Q"),
-                "tooltip": [alt.Tooltip("baseline:Q", title="Baseline", format=".5f")]}
+    encoding = {
+        axis: alt.X("baseline:Q") if axis == "x" else alt.Y("baseline:Q"),
+        "tooltip": [alt.Tooltip("baseline:Q", title="Baseline", format=".5f")],
+    }
     return rule.encode(**encoding)
 
 
-def progress_chart(data: ChartData, sel: Selections) -> alt.LayerChart | alt.Chart:
+def progress_chart(data: ChartData, sel: Selections) -> Any:
     """Objective over time, the best-so-far line per tuning job, the baseline as a reference."""
     base = alt.Chart(TRIALS).transform_filter("isValid(datum.objective)")
     points = (
         base.mark_point(filled=True)
-        .encode(x=alt.X("start:T", title="Training start"), y=_objective_y(data), color=_colour(data),
-                shape=_status_shape(), tooltip=_tooltip(data), **sel.marks())
+        .encode(
+            x=alt.X("start:T", title="Training start"),
+            y=_objective_y(data),
+            color=_colour(data),
+            shape=_status_shape(),
+            tooltip=_tooltip(data),
+            **sel.marks(),
+        )
         .add_params(sel.brush, sel.hover)
     )
     best = base.mark_line(interpolate="step-after", strokeWidth=2, color="#222").encode(
-        x="start:T", y=alt.Y("best_so_far:Q"), detail="tuning_job:N",
+        x="start:T",
+        y=alt.Y("best_so_far:Q"),
+        detail="tuning_job:N",
         tooltip=[alt.Tooltip("best_so_far:Q", title="Best so far", format=".5f")],
     )
     if data.multiple_jobs:
@@ -115,16 +126,21 @@ def progress_chart(data: ChartData, sel: Selections) -> alt.LayerChart | alt.Cha
     )
 
 
-def distribution_chart(data: ChartData, sel: Selections) -> alt.LayerChart | alt.Chart:
+def distribution_chart(data: ChartData, sel: Selections) -> Any:
     """The objective's distribution (density of the brushed trials over a histogram of all)."""
     base = alt.Chart(TRIALS).transform_filter("isValid(datum.objective)")
     hist = base.mark_bar(opacity=0.35, color="#4c78a8").encode(
         x=alt.X("objective:Q", bin=alt.Bin(maxbins=30), title=data.objective_title),
         y=alt.Y("count():Q", title="Trials"),
     )
-    selected = base.transform_filter(sel.brush).mark_bar(color="#4c78a8").encode(
-        x=alt.X("objective:Q", bin=alt.Bin(maxbins=30)), y="count():Q",
-        tooltip=[alt.Tooltip("count():Q", title="Trials (selected)")],
+    selected = (
+        base.transform_filter(sel.brush)
+        .mark_bar(color="#4c78a8")
+        .encode(
+            x=alt.X("objective:Q", bin=alt.Bin(maxbins=30)),
+            y="count():Q",
+            tooltip=[alt.Tooltip("count():Q", title="Trials (selected)")],
+        )
     )
     layers: list[Any] = [hist, selected]
     rule = _baseline_rule(data, axis="x")
@@ -145,8 +161,14 @@ def parameter_chart(data: ChartData, p: Param, sel: Selections) -> alt.Chart:
         colour = _colour(data)
     chart = (
         base.mark_point(filled=True)
-        .encode(x=x, y=_objective_y(data), color=colour, shape=_status_shape(), tooltip=_tooltip(data),
-                **sel.marks())
+        .encode(
+            x=x,
+            y=_objective_y(data),
+            color=colour,
+            shape=_status_shape(),
+            tooltip=_tooltip(data),
+            **sel.marks(),
+        )
         .properties(width=WIDTH, height=HEIGHT, title=f"{data.objective_title} vs {p.name}")
     )
     if p.kind != "Categorical":
@@ -163,8 +185,12 @@ def timeline_chart(data: ChartData, sel: Selections) -> alt.Chart:
         .encode(
             x=alt.X("start:T", title="Time"),
             x2="end:T",
-            y=alt.Y("trial:O", title="Training jobs (in start order)", axis=alt.Axis(labels=False, ticks=False)),
-            color=alt.Color("status:N", title="Status", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLORS)),
+            y=alt.Y(
+                "trial:O", title="Training jobs (in start order)", axis=alt.Axis(labels=False, ticks=False)
+            ),
+            color=alt.Color(
+                "status:N", title="Status", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLORS)
+            ),
             opacity=alt.condition(sel.brush, alt.value(1.0), alt.value(0.25)),
             stroke=alt.condition(sel.hover, alt.value("black"), alt.value(None)),
             tooltip=_tooltip(data),
@@ -202,17 +228,29 @@ def parallel_spec(data: ChartData) -> dict[str, Any]:
         .mark_line(opacity=0.5, strokeWidth=1.2)
         .encode(
             x=alt.X("hyperparameter:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("position:Q", title="position in the searched range (log where scaled so)",
-                    scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color("objective:Q", title=data.objective_title,
-                            scale=alt.Scale(scheme="viridis", reverse=not maximize)),
+            y=alt.Y(
+                "position:Q",
+                title="position in the searched range (log where scaled so)",
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color(
+                "objective:Q",
+                title=data.objective_title,
+                scale=alt.Scale(scheme="viridis", reverse=not maximize),
+            ),
             detail="job:N",
-            tooltip=[alt.Tooltip("job:N", title="Training job"), alt.Tooltip("hyperparameter:N"),
-                     alt.Tooltip("value:N", title="value"),
-                     alt.Tooltip("objective:Q", title=data.objective_title, format=".5f")],
+            tooltip=[
+                alt.Tooltip("job:N", title="Training job"),
+                alt.Tooltip("hyperparameter:N"),
+                alt.Tooltip("value:N", title="value"),
+                alt.Tooltip("objective:Q", title=data.objective_title, format=".5f"),
+            ],
         )
-        .properties(width=max(2 * WIDTH, 120 * len(order)), height=HEIGHT + 60,
-                    title="Parallel coordinates (brighter = better)")
+        .properties(
+            width=max(2 * WIDTH, 120 * len(order)),
+            height=HEIGHT + 60,
+            title="Parallel coordinates (brighter = better)",
+        )
     )
     return chart.to_dict()
 
@@ -229,12 +267,17 @@ def importance_spec(importance: dict[str, Any]) -> dict[str, Any] | None:
         .encode(
             x=alt.X("importance:Q", title="share of the explained variance", axis=alt.Axis(format="%")),
             y=alt.Y("name:N", sort="-x", title=None),
-            color=alt.Color("evidence:N", title="Permutation test",
-                            scale=alt.Scale(domain=["p < 0.05", "not significant"], range=["#4c78a8", "#bab0ac"])),
-            tooltip=[alt.Tooltip("name:N", title="Hyperparameter"),
-                     alt.Tooltip("importance:Q", format=".1%"),
-                     alt.Tooltip("omega_squared:Q", title="omega squared", format=".3f"),
-                     alt.Tooltip("p_value:Q", title="p-value", format=".3f")],
+            color=alt.Color(
+                "evidence:N",
+                title="Permutation test",
+                scale=alt.Scale(domain=["p < 0.05", "not significant"], range=["#4c78a8", "#bab0ac"]),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title="Hyperparameter"),
+                alt.Tooltip("importance:Q", format=".1%"),
+                alt.Tooltip("omega_squared:Q", title="omega squared", format=".3f"),
+                alt.Tooltip("p_value:Q", title="p-value", format=".3f"),
+            ],
         )
         .properties(width=WIDTH, height=max(60, 28 * len(frame)), title="Hyperparameter importance")
     )

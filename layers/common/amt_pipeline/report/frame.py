@@ -69,17 +69,31 @@ def _params(report_input: ReportInput, rows: list[dict[str, Any]]) -> list[Param
         values = [r.get(name) for r in rows if r.get(name) is not None]
         positive = all(isinstance(v, float) and v > 0 for v in values)
         params.append(
-            Param(name=name, field=f"hp{i}", kind=spec.kind, log=spec.is_log and positive,
-                  values=tuple(spec.values))
+            Param(
+                name=name,
+                field=f"hp{i}",
+                kind=spec.kind,
+                log=spec.is_log and positive,
+                values=tuple(spec.values),
+            )
         )
     return params
 
 
 _KNOWN_COLUMNS = frozenset(
     {
-        "TrainingJobName", "TrainingJobStatus", "FinalObjectiveValue", "TrainingStartTime", "TrainingEndTime",
-        "TrainingElapsedTimeSeconds", "TrainingJobDefinitionName", "TuningJobName", "TrainingJobArn",
-        "CreationTime", "ObjectiveStatus", "FailureReason",
+        "TrainingJobName",
+        "TrainingJobStatus",
+        "FinalObjectiveValue",
+        "TrainingStartTime",
+        "TrainingEndTime",
+        "TrainingElapsedTimeSeconds",
+        "TrainingJobDefinitionName",
+        "TuningJobName",
+        "TrainingJobArn",
+        "CreationTime",
+        "ObjectiveStatus",
+        "FailureReason",
     }
 )
 
@@ -113,8 +127,19 @@ def chart_data(report_input: ReportInput) -> ChartData:
         records.append(record)
     frame = pd.DataFrame.from_records(records)
     if frame.empty:
-        frame = pd.DataFrame(columns=["job", "tuning_job", "status", "objective", "start", "end", "elapsed",
-                                      "failure", *[p.field for p in params]])
+        frame = pd.DataFrame(
+            columns=[
+                "job",
+                "tuning_job",
+                "status",
+                "objective",
+                "start",
+                "end",
+                "elapsed",
+                "failure",
+                *[p.field for p in params],
+            ]
+        )
     frame["objective"] = pd.to_numeric(frame["objective"], errors="coerce")
     frame = frame.sort_values(["start", "job"], na_position="last", kind="stable").reset_index(drop=True)
     frame["trial"] = np.arange(1, len(frame) + 1)
@@ -127,8 +152,15 @@ def chart_data(report_input: ReportInput) -> ChartData:
     jobs = list(dict.fromkeys(frame["tuning_job"].astype(str)))
     baseline = report_input.baseline.objective_value if report_input.baseline else None
     title = objective.metric_name if objective else "objective"
-    return ChartData(trials=frame, params=params, objective=objective, objective_title=title,
-                     multiple_jobs=len(jobs) > 1, tuning_jobs=jobs, baseline=baseline)
+    return ChartData(
+        trials=frame,
+        params=params,
+        objective=objective,
+        objective_title=title,
+        multiple_jobs=len(jobs) > 1,
+        tuning_jobs=jobs,
+        baseline=baseline,
+    )
 
 
 def _categorical_text(value: Any) -> str:
@@ -148,19 +180,27 @@ def parallel_frame(data: ChartData) -> tuple[pd.DataFrame, int]:
         column = scored[p.field]
         if p.kind == "Categorical":
             levels = list(p.values) or sorted(column.dropna().astype(str).unique())
-            index = {v: i for i, v in enumerate(levels)}
-            position = column.map(lambda v, index=index, n=len(levels): index.get(v, 0) / max(n - 1, 1))
+            index = {v: i / max(len(levels) - 1, 1) for i, v in enumerate(levels)}
+            position = column.map(lambda v, index=index: index.get(v, 0.0))
         else:
             values = pd.to_numeric(column, errors="coerce").astype(float)
             if p.log:
                 values = np.log10(values)
             low, high = values.min(), values.max()
             position = (values - low) / (high - low) if high > low else values * 0 + 0.5
-        out.append(pd.DataFrame({
-            "job": scored["job"], "tuning_job": scored["tuning_job"], "status": scored["status"],
-            "objective": scored["objective"], "hyperparameter": p.name, "position": position.astype(float),
-            "value": column.astype(str) if p.kind == "Categorical" else column,
-        }))
+        out.append(
+            pd.DataFrame(
+                {
+                    "job": scored["job"],
+                    "tuning_job": scored["tuning_job"],
+                    "status": scored["status"],
+                    "objective": scored["objective"],
+                    "hyperparameter": p.name,
+                    "position": position.astype(float),
+                    "value": column.astype(str) if p.kind == "Categorical" else column,
+                }
+            )
+        )
     if not out:
         return pd.DataFrame(columns=["job", "hyperparameter", "position", "objective"]), 0
     return pd.concat(out, ignore_index=True), len(scored)

@@ -54,7 +54,8 @@ PAGE_SCRIPT = """
   Object.keys(data.downloads).forEach(function (id) {
     var item = data.downloads[id];
     var link = document.getElementById("download-" + id);
-    link.href = URL.createObjectURL(new Blob([item.text], {type: item.type}));
+    var text = "value" in item ? JSON.stringify(item.value) : item.text;
+    link.href = URL.createObjectURL(new Blob([text], {type: item.type}));
     link.download = item.filename;
   });
   Promise.all(pending).then(function () { document.body.setAttribute("data-charts-done", "true"); });
@@ -69,7 +70,8 @@ h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;bor
 .status-Completed{background:#e3f1e0}.status-Failed{background:#fbe0df}.status-Stopped{background:#fdf0dc}
 .warning{background:#fff6d6;border-left:4px solid #e8b400;padding:.4rem .8rem;margin:.4rem 0}
 .error{background:#fbe0df;border-left:4px solid #e45756;padding:.4rem .8rem;margin:.4rem 0}
-table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}
+table{border-collapse:collapse;font-size:.9rem}
+td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}
 th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .downloads a{margin-right:1rem}.chart{margin:1rem 0;overflow-x:auto}
 dl.totals{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.totals dt{font-weight:600}
@@ -112,8 +114,11 @@ def _num(value: Any, digits: int = 5) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return f"{value:.{digits}g}" if abs(value) >= 1e4 or (value != 0 and abs(value) < 1e-3) else \
-            f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        return (
+            f"{value:.{digits}g}"
+            if abs(value) >= 1e4 or (value != 0 and abs(value) < 1e-3)
+            else f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        )
     return _e(value)
 
 
@@ -160,18 +165,24 @@ def _summary_html(summary: dict[str, Any]) -> str:
                 f"{verdict} the baseline by {gain['absolute']:+.5f}{relative}.</p>"
             )
         else:
-            parts.append(f"<p>Baseline {_e(baseline['training_job_name'])}: {_num(baseline['objective'])}.</p>")
+            parts.append(
+                f"<p>Baseline {_e(baseline['training_job_name'])}: {_num(baseline['objective'])}.</p>"
+            )
     elif baseline:
-        parts.append(f"<p class='muted'>The baseline job {_e(baseline['training_job_name'])} "
-                     f"({_e(baseline.get('status'))}) has no objective value.</p>")
+        parts.append(
+            f"<p class='muted'>The baseline job {_e(baseline['training_job_name'])} "
+            f"({_e(baseline.get('status'))}) has no objective value.</p>"
+        )
     else:
         parts.append("<p class='muted'>No baseline training job was found.</p>")
     for warning in summary.get("boundary_warnings") or []:
         parts.append(f"<p class='warning'>{_e(warning)}</p>")
     counters = summary.get("counters") or {}
     counted = ", ".join(f"{c} {_e(s).lower()}" for s, c in counters.items() if c)
-    parts.append(f"<p>{summary.get('trial_count', 0)} training jobs: {counted or 'none'}; "
-                 f"{summary.get('scored_trial_count', 0)} with an objective.</p>")
+    parts.append(
+        f"<p>{summary.get('trial_count', 0)} training jobs: {counted or 'none'}; "
+        f"{summary.get('scored_trial_count', 0)} with an objective.</p>"
+    )
     return "\n".join(parts)
 
 
@@ -183,9 +194,18 @@ def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
         k for k in ranked[0] if k not in {"TrainingJobName", "TrainingJobStatus", "FinalObjectiveValue"}
     ]
     multiple = bool(report_input.parent_trials)
-    head = "".join(f"<th>{_e(h)}</th>" for h in ["#", "Training job", *(["Tuning job"] if multiple else []),
-                                                   _e(summary.get("objective_name") or "objective"), *params,
-                                                   "Status", "Seconds"])
+    head = "".join(
+        f"<th>{_e(h)}</th>"
+        for h in [
+            "#",
+            "Training job",
+            *(["Tuning job"] if multiple else []),
+            _e(summary.get("objective_name") or "objective"),
+            *params,
+            "Status",
+            "Seconds",
+        ]
+    )
     body = []
     for i, row in enumerate(ranked, 1):
         cells = [f"<td class='num'>{i}</td>", f"<td>{_e(row.get('TrainingJobName'))}</td>"]
@@ -195,7 +215,12 @@ def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
         for name in params:
             value = row.get(name)
             spec = report_input.ranges.get(name)
-            if spec is not None and spec.kind == "Integer" and isinstance(value, float) and value.is_integer():
+            if (
+                spec is not None
+                and spec.kind == "Integer"
+                and isinstance(value, float)
+                and value.is_integer()
+            ):
                 value = int(value)
             cells.append(f"<td class='num'>{_num(value)}</td>")
         cells.append(f"<td>{_e(row.get('TrainingJobStatus'))}</td>")
@@ -210,7 +235,10 @@ def _totals_html(summary: dict[str, Any]) -> str:
         ("With an objective", summary.get("scored_trial_count")),
         ("Warm-start parents' jobs", summary.get("parent_trial_count")),
         ("Training time, summed", _duration(summary.get("total_training_seconds"))),
-        ("Billable time (estimate: training time x instances)", _duration(summary.get("billable_seconds_estimate"))),
+        (
+            "Billable time (estimate: training time x instances)",
+            _duration(summary.get("billable_seconds_estimate")),
+        ),
         ("Tuning job wall clock", _duration(summary.get("wall_clock_seconds"))),
         ("Completion reason", summary.get("completion_reason") or "n/a"),
     ]
@@ -222,27 +250,46 @@ def _boundaries_html(summary: dict[str, Any]) -> str:
     for f in summary.get("boundaries") or []:
         if f.get("kind") == "Categorical":
             now = ", ".join(_e(v) for v in f.get("values", []))
-            rows.append(f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{now}</td>"
-                        f"<td>most common among the best: {_e(f.get('most_common_in_top', 'n/a'))}</td></tr>")
+            rows.append(
+                f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{now}</td>"
+                f"<td>most common among the best: {_e(f.get('most_common_in_top', 'n/a'))}</td></tr>"
+            )
             continue
         now = f"{_num(f.get('min_value'))} &ndash; {_num(f.get('max_value'))} ({_e(f.get('scaling'))})"
         nxt = f"{_num(f.get('suggested_min_value'))} &ndash; {_num(f.get('suggested_max_value'))}"
-        rows.append(f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{nxt}</td><td>{_e(f.get('message'))}</td></tr>")
+        rows.append(
+            f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{nxt}</td><td>{_e(f.get('message'))}</td></tr>"
+        )
     if not rows:
         return ""
-    return ("<table id='boundaries'><thead><tr><th>Hyperparameter</th><th>Range searched</th>"
-            "<th>Suggested next</th><th>Finding</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    return (
+        "<table id='boundaries'><thead><tr><th>Hyperparameter</th><th>Range searched</th>"
+        "<th>Suggested next</th><th>Finding</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
 
 
 def _failures_html(summary: dict[str, Any]) -> str:
     failed = summary.get("failed_trials") or []
     if not failed:
         return ""
-    items = "".join(f"<li>{_e(f['training_job_name'])}: {_e(f.get('failure_reason') or 'no reason given')}</li>"
-                    for f in failed)
+    items = "".join(
+        f"<li>{_e(f['training_job_name'])}: {_e(f.get('failure_reason') or 'no reason given')}</li>"
+        for f in failed
+    )
     more = summary.get("counters", {}).get("Failed", 0) - len(failed)
     tail = f"<li>&hellip; and {more} more (see the CSV)</li>" if more > 0 else ""
     return f"<h2>Failed training jobs</h2><ul id='failures'>{items}{tail}</ul>"
+
+
+def _compact(frame: Any) -> Any:
+    """The chart data, lighter: 6 significant digits, whole milliseconds, no helper columns."""
+    frame = frame.drop(columns=["rank"], errors="ignore").copy()
+    for column in frame.columns:
+        if frame[column].dtype.kind == "f" and column not in {"start", "end"}:
+            frame[column] = frame[column].map(lambda v: float(f"{v:.6g}") if v == v else v)
+    for column in ("start", "end"):
+        frame[column] = frame[column].round(0)
+    return frame
 
 
 def render_report(report_input: ReportInput, *, generated_at: datetime | None = None) -> str:
@@ -250,7 +297,7 @@ def render_report(report_input: ReportInput, *, generated_at: datetime | None = 
     summary = summarize(report_input)
     data = chart_data(report_input)
     specs: dict[str, Any] = {}
-    datasets: dict[str, Any] = {"trials": data.trials.to_dict(orient="records")}
+    datasets: dict[str, Any] = {"trials": _compact(data.trials).to_dict(orient="records")}
     notes: list[str] = []
     if data.trials["objective"].notna().any():
         specs["explorer"] = charts.explorer_spec(data)
@@ -278,11 +325,22 @@ def render_report(report_input: ReportInput, *, generated_at: datetime | None = 
     next_input = summary.get("next_execution_input") or {}
     downloads = {
         "csv": {"text": trials_csv(report_input), "type": "text/csv", "filename": f"{name}-trials.csv"},
-        "json": {"text": trials_json(report_input), "type": "application/json", "filename": f"{name}-trials.json"},
-        "next": {"text": json.dumps(next_input, indent=2), "type": "application/json",
-                 "filename": f"{name}-next-input.json"},
-        "summary": {"text": json.dumps(summary, indent=2), "type": "application/json",
-                    "filename": f"{name}-summary.json"},
+        # Embedded as data (not as a string of JSON inside JSON, which would escape every quote).
+        "json": {
+            "value": json.loads(trials_json(report_input)),
+            "type": "application/json",
+            "filename": f"{name}-trials.json",
+        },
+        "next": {
+            "text": json.dumps(next_input, indent=2),
+            "type": "application/json",
+            "filename": f"{name}-next-input.json",
+        },
+        "summary": {
+            "text": json.dumps(summary, indent=2),
+            "type": "application/json",
+            "filename": f"{name}-summary.json",
+        },
     }
     payload = script_json({"specs": specs, "datasets": datasets, "downloads": downloads})
     csp = (
@@ -298,29 +356,43 @@ def render_report(report_input: ReportInput, *, generated_at: datetime | None = 
         if chart_id not in specs:
             return ""
         caption_html = f"<p class='muted'>{_e(caption)}</p>" if caption else ""
-        return (f"<h2>{_e(title)}</h2>{caption_html}"
-                f"<div class='chart' id='chart-{chart_id}' data-chart='{chart_id}'></div>")
+        return (
+            f"<h2>{_e(title)}</h2>{caption_html}"
+            f"<div class='chart' id='chart-{chart_id}' data-chart='{chart_id}'></div>"
+        )
 
     importance_text = importance.get("message", "")
     body = [
         f"<h1>Tuning report: {_e(name)}</h1>",
-        f"<p class='muted'>Tuning jobs: {jobs} &middot; generated {when} by AMT Pipeline {_e(__version__)}</p>",
-        "<section id='summary'>", _summary_html(summary), "</section>",
+        f"<p class='muted'>Tuning jobs: {jobs} &middot; generated {when} "
+        f"by AMT Pipeline {_e(__version__)}</p>",
+        "<section id='summary'>",
+        _summary_html(summary),
+        "</section>",
         "<p class='downloads'>Download: <a id='download-csv' href='#'>trials (CSV)</a>"
-        "<a id='download-json' href='#'>trials (JSON)</a><a id='download-next' href='#'>suggested next input</a>"
+        "<a id='download-json' href='#'>trials (JSON)</a>"
+        "<a id='download-next' href='#'>suggested next input</a>"
         "<a id='download-summary' href='#'>summary</a></p>",
         *[f"<p class='muted'>{_e(n)}</p>" for n in notes],
-        section("explorer", "Trials",
-                "Drag across any chart to select an interval; hover a trial to find it everywhere. "
-                "Shapes: circle completed, triangle stopped early, cross failed."),
-        "<h2>Top 10 trials</h2>", _top_table(report_input, summary),
+        section(
+            "explorer",
+            "Trials",
+            "Drag across any chart to select an interval; hover a trial to find it everywhere. "
+            "Shapes: circle completed, triangle stopped early, cross failed.",
+        ),
+        "<h2>Top 10 trials</h2>",
+        _top_table(report_input, summary),
         section("importance", "Hyperparameter importance", importance_text),
-        "" if "importance" in specs else f"<h2>Hyperparameter importance</h2><p class='muted'>{_e(importance_text)}</p>",
-        "<h2>Ranges and the next search</h2>", _boundaries_html(summary),
+        ""
+        if "importance" in specs
+        else f"<h2>Hyperparameter importance</h2><p class='muted'>{_e(importance_text)}</p>",
+        "<h2>Ranges and the next search</h2>",
+        _boundaries_html(summary),
         section("parallel", "Parallel coordinates"),
         section("curves", "Learning curves"),
         _failures_html(summary),
-        "<h2>Totals</h2>", _totals_html(summary),
+        "<h2>Totals</h2>",
+        _totals_html(summary),
     ]
     return (
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"

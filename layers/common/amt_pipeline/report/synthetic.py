@@ -18,6 +18,7 @@ from amt_pipeline.trials import trials_table
 
 START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 OBJECTIVE = "validation:accuracy"
+ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012"
 
 
 def tuning_job_describe(
@@ -32,7 +33,9 @@ def tuning_job_describe(
 ) -> dict[str, Any]:
     """A DescribeHyperParameterTuningJob response (datetimes as datetime objects)."""
     ranges: dict[str, Any] = {
-        "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}],
+        "IntegerParameterRanges": [
+            {"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}
+        ],
         "ContinuousParameterRanges": [
             {"Name": "alpha", "MinValue": "0.01", "MaxValue": "0.5", "ScalingType": "Logarithmic"},
             {"Name": "eta", "MinValue": "0.1", "MaxValue": "0.5", "ScalingType": "Auto"},
@@ -44,7 +47,7 @@ def tuning_job_describe(
         ranges["CategoricalParameterRanges"] = [{"Name": "booster", "Values": list(categorical)}]
     describe: dict[str, Any] = {
         "HyperParameterTuningJobName": name,
-        "HyperParameterTuningJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{name}",
+        "HyperParameterTuningJobArn": f"{ARN_PREFIX}:hyper-parameter-tuning-job/{name}",
         "HyperParameterTuningJobConfig": {
             "Strategy": "Bayesian",
             "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": OBJECTIVE},
@@ -53,14 +56,29 @@ def tuning_job_describe(
             "TrainingJobEarlyStoppingType": "Off",
         },
         "TrainingJobDefinition": {
-            "StaticHyperParameters": {"num_class": "10", "num_round": "200", "objective": "multi:softmax",
-                                      "eval_metric": "accuracy", "early_stopping_rounds": "5"},
-            "AlgorithmSpecification": {"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/"
-                                       "sagemaker-xgboost:1.5-1", "TrainingInputMode": "File"},
+            "StaticHyperParameters": {
+                "num_class": "10",
+                "num_round": "200",
+                "objective": "multi:softmax",
+                "eval_metric": "accuracy",
+                "early_stopping_rounds": "5",
+            },
+            "AlgorithmSpecification": {
+                "TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1",
+                "TrainingInputMode": "File",
+            },
             "RoleArn": "arn:aws:iam::123456789012:role/amt-pipeline-sagemaker",
             "InputDataConfig": [
-                {"ChannelName": channel, "ContentType": "text/csv", "DataSource": {"S3DataSource": {
-                    "S3DataType": "S3Prefix", "S3Uri": f"s3://amt-bucket/runs/{name}/data/{channel}/"}}}
+                {
+                    "ChannelName": channel,
+                    "ContentType": "text/csv",
+                    "DataSource": {
+                        "S3DataSource": {
+                            "S3DataType": "S3Prefix",
+                            "S3Uri": f"s3://amt-bucket/runs/{name}/data/{channel}/",
+                        }
+                    },
+                }
                 for channel in ("train", "validation")
             ],
             "OutputDataConfig": {"S3OutputPath": f"s3://amt-bucket/runs/{name}/output/"},
@@ -72,7 +90,13 @@ def tuning_job_describe(
         "HyperParameterTuningEndTime": START + timedelta(minutes=30),
         "LastModifiedTime": START + timedelta(minutes=30),
         "TrainingJobStatusCounters": counters
-        or {"Completed": max_jobs, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0},
+        or {
+            "Completed": max_jobs,
+            "InProgress": 0,
+            "RetryableError": 0,
+            "NonRetryableError": 0,
+            "Stopped": 0,
+        },
         "ObjectiveStatusCounters": {"Succeeded": max_jobs, "Pending": 0, "Failed": 0},
         "ResponseMetadata": {"RequestId": "00000000-0000-0000-0000-000000000000", "HTTPStatusCode": 200},
     }
@@ -113,8 +137,12 @@ def training_job_summaries(
         created = start + timedelta(seconds=40 * (i - 1) // 3)
         began = created + timedelta(seconds=30)
         name = f"{tuning_job_name}-{i:03d}-{rng.getrandbits(32):08x}"
-        params = {"alpha": f"{alpha:.17g}", "eta": f"{eta:.17g}", "max_depth": str(max_depth),
-                  "min_child_weight": f"{mcw:.17g}"}
+        params = {
+            "alpha": f"{alpha:.17g}",
+            "eta": f"{eta:.17g}",
+            "max_depth": str(max_depth),
+            "min_child_weight": f"{mcw:.17g}",
+        }
         if categorical:
             params["booster"] = categorical[i % len(categorical)]
         summary: dict[str, Any] = {
@@ -126,9 +154,12 @@ def training_job_summaries(
             "TunedHyperParameters": params,
         }
         if failed_every and i % failed_every == 0:
-            summary.update(TrainingJobStatus="Failed", ObjectiveStatus="Failed",
-                           TrainingEndTime=began + timedelta(seconds=5),
-                           FailureReason="AlgorithmError: <b>bad</b> value for 'eta' & more")
+            summary.update(
+                TrainingJobStatus="Failed",
+                ObjectiveStatus="Failed",
+                TrainingEndTime=began + timedelta(seconds=5),
+                FailureReason="AlgorithmError: <b>bad</b> value for 'eta' & more",
+            )
         else:
             value = round(accuracy(alpha, eta, max_depth, mcw) + rng.gauss(0, 0.006), 5)
             stopped = bool(stopped_every and i % stopped_every == 0)
@@ -157,17 +188,30 @@ def report_input(
     """A whole ReportInput, as collect_report_input would build it."""
     parent_names = tuple(f"{name}-p{k}" for k in range(1, parents + 1))
     describe = tuning_job_describe(name, max_jobs=n, categorical=categorical, parents=parent_names)
-    summaries = training_job_summaries(name, n, seed=seed, failed_every=failed_every,
-                                       stopped_every=stopped_every, categorical=categorical,
-                                       start=START + timedelta(hours=parents))
+    summaries = training_job_summaries(
+        name,
+        n,
+        seed=seed,
+        failed_every=failed_every,
+        stopped_every=stopped_every,
+        categorical=categorical,
+        start=START + timedelta(hours=parents),
+    )
     tuning_jobs = [json_safe(describe)]
     parent_rows: list[dict[str, Any]] = []
     for k, parent in enumerate(parent_names):
         parent_describe = tuning_job_describe(parent, max_jobs=max(n // 2, 1), categorical=categorical)
         tuning_jobs.append(json_safe(parent_describe))
-        parent_rows += trials_table(parent_describe, training_job_summaries(
-            parent, max(n // 2, 1), seed=seed + k + 1, categorical=categorical,
-            start=START + timedelta(hours=k)))
+        parent_rows += trials_table(
+            parent_describe,
+            training_job_summaries(
+                parent,
+                max(n // 2, 1),
+                seed=seed + k + 1,
+                categorical=categorical,
+                start=START + timedelta(hours=k),
+            ),
+        )
     rows = trials_table(describe, summaries)
     learning_curves = {}
     if curves:
@@ -177,7 +221,9 @@ def report_input(
             if final is None:
                 continue
             learning_curves[row["TrainingJobName"]] = [
-                CurvePoint(metric=OBJECTIVE, x=step, value=final - 0.2 * math.exp(-step / 8) + rng.gauss(0, 0.002))
+                CurvePoint(
+                    metric=OBJECTIVE, x=step, value=final - 0.2 * math.exp(-step / 8) + rng.gauss(0, 0.002)
+                )
                 for step in range(0, 40, 2)
             ]
     return ReportInput(
@@ -185,8 +231,13 @@ def report_input(
         tuning_jobs=tuning_jobs,
         trials=rows,
         parent_trials=parent_rows,
-        baseline=None if baseline is None else Baseline(
-            training_job_name=f"{name}-baseline", status="Completed", metric_name=OBJECTIVE,
-            objective_value=baseline),
+        baseline=None
+        if baseline is None
+        else Baseline(
+            training_job_name=f"{name}-baseline",
+            status="Completed",
+            metric_name=OBJECTIVE,
+            objective_value=baseline,
+        ),
         learning_curves=learning_curves,
     )
