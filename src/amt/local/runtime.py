@@ -36,12 +36,9 @@ STACK_NAME = "amt-local"
 STATE_MACHINE = "TuningPipeline"
 DEAD_LETTER_QUEUE = "EventsDeadLetterQueue"
 ENDED = ("Completed", "Failed", "Stopped")
-# Handlers log through Powertools to stdout; a local run keeps those logs in a file.
-LOCAL_ENVIRONMENT = {
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_DEV": "false",
-}
+# No X-Ray daemon here. Metrics stay on: like Lambda, they go to the log (EMF lines),
+# which a local run keeps in logs/lambdas.log.
+LOCAL_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
 
 
 @dataclass
