@@ -68,7 +68,7 @@ lint: $(PY)
 
 template: $(SAM) $(CHECKOV)
 	$(SAM) validate --lint
-	$(CHECKOV) -f template.yaml --framework cloudformation --quiet --compact
+	$(CHECKOV) -f template.yaml --framework cloudformation --quiet --compact --skip-download
 
 build: $(SAM)
 	$(SAM) build
