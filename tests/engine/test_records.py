@@ -13,6 +13,7 @@ from amt.local.engine import LocalSageMakerError, algorithm
 from amt.local.engine.records import StateStore
 from tests.engine.conftest import tuning_request
 
+ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 
@@ -25,7 +26,7 @@ def _fake_job(state_dir: Path, name: str, n: int) -> None:
         name,
         {
             "HyperParameterTuningJobName": name,
-            "HyperParameterTuningJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{name}",
+            "HyperParameterTuningJobArn": f"{ARN}:hyper-parameter-tuning-job/{name}",
             "Request": tuning_request(name, strategy="Random", max_jobs=n),
             "Status": "Completed",
             "CreationTime": t0,

@@ -107,7 +107,9 @@ class _Interval:
     def __str__(self) -> str:
         lo = "-inf" if self.lo is None else f"{self.lo:g}"
         hi = "inf" if self.hi is None else f"{self.hi:g}"
-        return f"{'(' if self.lo_open or self.lo is None else '['}{lo}, {hi}{')' if self.hi_open or self.hi is None else ']'}"
+        left = "(" if self.lo_open or self.lo is None else "["
+        right = ")" if self.hi_open or self.hi is None else "]"
+        return f"{left}{lo}, {hi}{right}"
 
 
 _GE0, _GE1, _UNIT = _Interval(0), _Interval(1), _Interval(0, 1)
@@ -372,7 +374,7 @@ def train(
     import xgboost as xgb
 
     started = time.perf_counter()
-    controller = controller or Controller()
+    ctl = controller or Controller()
     try:
         hp = parse_hyperparameters(raw_hyperparameters)
         params, num_round, early_rounds, custom = xgb_params(hp, dtrain.num_row())
@@ -382,7 +384,7 @@ def train(
         )
 
     evals = [(dtrain, "train")] + ([(dvalidation, "validation")] if dvalidation is not None else [])
-    objective = controller.objective_metric
+    objective = ctl.objective_metric
     stop: dict[str, str] = {}
 
     class _Tuner(xgb.callback.TrainingCallback):
@@ -392,7 +394,7 @@ def train(
                 channel, metric = objective.split(":", 1)
                 series = evals_log.get(channel, {}).get(metric)
                 value = round(float(series[-1]), METRIC_DECIMALS) if series else None
-            reason = controller.should_stop(epoch, value)
+            reason = ctl.should_stop(epoch, value)
             if reason:
                 stop["reason"] = reason
                 return True

@@ -76,7 +76,8 @@ class Range:
             if self.scaling == "ReverseLogarithmic":
                 f = 1.0 - f
                 d = self.distribution()
-                return f if d.low <= f <= d.high else None  # type: ignore[attr-defined]
+                assert isinstance(d, FloatDistribution)
+                return f if d.low <= f <= d.high else None
             return f
         except ValueError:
             return None
@@ -163,7 +164,8 @@ def suggest(trial: optuna.Trial, ranges: Sequence[Range]) -> dict[str, str]:
         elif isinstance(d, IntDistribution):
             v = trial.suggest_int(r.name, d.low, d.high, log=d.log)
         else:
-            v = trial.suggest_float(r.name, d.low, d.high, log=d.log)  # type: ignore[union-attr]
+            assert isinstance(d, FloatDistribution)
+            v = trial.suggest_float(r.name, d.low, d.high, log=d.log)
         out[r.name] = r.to_hyperparameter(v)
     return out
 

@@ -72,7 +72,8 @@ def run_trial(spec: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             return None
         total += value
-        if epoch >= 1 and epoch < len(median) and median[epoch] is not None and worse(value, median[epoch]):
+        ref = median[epoch] if 1 <= epoch < len(median) else None
+        if ref is not None and worse(value, ref):
             return "EarlyStopping"
         rounds_done = epoch + 1
         if rounds_done in rungs and worse(value, rungs[rounds_done]):

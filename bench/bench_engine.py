@@ -1,0 +1,119 @@
+"""The post's example (50 trials, Bayesian, 3 in parallel) through the local engine, against a plain
+Optuna + XGBoost loop over the same space on the same data, in the same run. Prints both times.
+
+    .venv/bin/python bench/bench_engine.py [--trials 50] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.engine.conftest import TRAIN_URI, VALIDATION_URI, _csv, tuning_request  # noqa: E402
+
+
+def digits() -> tuple[bytes, bytes]:
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return _csv(d.data[:1257], d.target[:1257]), _csv(d.data[1257:], d.target[1257:])
+
+
+def engine_run(train: bytes, validation: bytes, trials: int, workers: int) -> tuple[float, float]:
+    from amt.local.engine import InMemoryObjectStore, LocalSageMaker
+
+    store = InMemoryObjectStore(
+        {TRAIN_URI + "train.csv": train, VALIDATION_URI + "validation.csv": validation}
+    )
+    with tempfile.TemporaryDirectory() as state:
+        engine = LocalSageMaker(storage=store, state_dir=Path(state), workers=workers)
+        request = tuning_request("amt-bench", max_jobs=trials, parallel=3, seed=1)
+        request["TrainingJobDefinition"]["StaticHyperParameters"]["num_round"] = "200"
+        t0 = time.perf_counter()
+        engine.create_hyper_parameter_tuning_job(**request)
+        engine.wait()
+        elapsed = time.perf_counter() - t0
+        desc = engine.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="amt-bench")
+        engine.close()
+    return elapsed, desc["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+
+
+def plain_run(train: bytes, validation: bytes, trials: int) -> tuple[float, float]:
+    """Optuna TPE + xgboost.train in one process, one thread: the floor the engine is measured against."""
+    import numpy as np
+    import optuna
+    import xgboost as xgb
+
+    from amt.local.engine.algorithm import read_csv
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    t0 = time.perf_counter()
+    xt, yt = read_csv([train])
+    xv, yv = read_csv([validation])
+    dt, dv = xgb.DMatrix(xt, label=yt, nthread=1), xgb.DMatrix(xv, label=yv, nthread=1)
+
+    def acc(predt, dmat):
+        return "accuracy", float((np.rint(predt) == dmat.get_label()).mean())
+
+    def objective(trial: optuna.Trial) -> float:
+        params = {
+            "objective": "multi:softmax",
+            "num_class": 10,
+            "nthread": 1,
+            "tree_method": "exact",
+            "verbosity": 0,
+            "eval_metric": "merror",
+            "alpha": trial.suggest_float("alpha", 0.01, 0.5),
+            "eta": trial.suggest_float("eta", 0.1, 0.5),
+            "min_child_weight": trial.suggest_float("min_child_weight", 0, 2),
+            "max_depth": trial.suggest_int("max_depth", 1, 10),
+        }
+        res: dict = {}
+        xgb.train(
+            params,
+            dt,
+            200,
+            evals=[(dt, "train"), (dv, "validation")],
+            custom_metric=acc,
+            evals_result=res,
+            verbose_eval=False,
+            callbacks=[
+                xgb.callback.EarlyStopping(
+                    rounds=5, data_name="validation", metric_name="accuracy", maximize=True, save_best=True
+                )
+            ],
+        )
+        return round(res["validation"]["accuracy"][-1], 5)
+
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.TPESampler(seed=1, multivariate=True)
+    )
+    study.optimize(objective, n_trials=trials)
+    return time.perf_counter() - t0, study.best_value
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    train, validation = digits()
+    e_time, e_best = engine_run(train, validation, args.trials, args.workers)
+    p_time, p_best = plain_run(train, validation, args.trials)
+    print(
+        f"engine : {args.trials} trials, 3 parallel, {args.workers} workers: "
+        f"{e_time:6.1f} s  best {e_best:.5f}"
+    )
+    print(
+        f"plain  : {args.trials} trials, sequential optuna+xgboost:      {p_time:6.1f} s  best {p_best:.5f}"
+    )
+    print(f"ratio engine/plain: {e_time / p_time:.2f}")
+
+
+if __name__ == "__main__":
+    main()
