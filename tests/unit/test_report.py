@@ -118,3 +118,23 @@ def test_a_report_re_renders_from_its_stored_json_alone():
     ri = report_input(40, curves=True)
     again = ReportInput.from_json(ri.to_json())
     assert _payload(render_report(again))["datasets"] == _payload(render_report(ri))["datasets"]
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [
+        (40.0, 0, "40"),
+        (79.6, 0, "80"),
+        (0.89815, 5, "0.89815"),
+        (0.5, 5, "0.5"),
+        (3, 5, "3"),
+        (None, 5, "n/a"),
+        (float("nan"), 5, "n/a"),
+        (1.5e-5, 5, "1.5e-05"),
+        ("<b>", 5, "&lt;b&gt;"),
+    ],
+)
+def test_table_numbers_keep_their_zeros(value, digits, shown):
+    from amt_pipeline.report.render import _num
+
+    assert _num(value, digits) == shown

@@ -109,16 +109,20 @@ def _e(value: Any) -> str:
 
 
 def _num(value: Any, digits: int = 5) -> str:
+    """A number for a table cell: at most `digits` decimals, trailing zeros dropped (never "40" -> "4")."""
     if value is None:
         return "n/a"
+    if isinstance(value, bool):
+        return _e(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return (
-            f"{value:.{digits}g}"
-            if abs(value) >= 1e4 or (value != 0 and abs(value) < 1e-3)
-            else f"{value:.{digits}f}".rstrip("0").rstrip(".")
-        )
+        if value != value or value in (float("inf"), float("-inf")):
+            return "n/a"
+        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+            return f"{value:.{max(digits, 1)}g}"
+        text = f"{value:.{digits}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return _e(value)
 
 
