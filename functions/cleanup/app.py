@@ -6,7 +6,7 @@ Invoked directly, e.g.::
         --cli-binary-format raw-in-base64-out \
         --payload '{"run_id": "digits-2024-06-01", "dry_run": true}' out.json
 
-Payload (see examples/cleanup.json): ``run_id`` (required), ``parts`` (some of
+Payload (see examples/cleanup/dry-run.json): ``run_id`` (required), ``parts`` (some of
 data, output, reports; all by default), ``dry_run`` (false by default). A bad
 payload fails with ``UnsafeCleanupRequest`` naming every bad field; a key S3
 refuses to delete fails with ``CleanupIncomplete`` listing the keys.

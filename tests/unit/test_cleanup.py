@@ -168,7 +168,7 @@ def test_request_names_every_bad_field(payload, fields):
 
 def test_example_and_sample_events_match_the_request_model():
     # Given the documented example and the sample events / Then each parses, except the unsafe one
-    assert CleanupRequest.parse(json.loads((ROOT / "examples/cleanup.json").read_text())).dry_run
+    assert CleanupRequest.parse(json.loads((ROOT / "examples/cleanup/dry-run.json").read_text())).dry_run
     events = sorted((ROOT / "tests/events").glob("cleanup-*.json"))
     assert len(events) >= 4
     for path in events:
