@@ -6,7 +6,9 @@ Stubber uses), registered for every session:
 
 - ``lambda.Invoke`` runs the real Python handler (moto would need Docker);
 - every ``sagemaker.*`` call goes to the local engine (moto's SageMaker is
-  shallow: no training jobs, no events).
+  shallow: no training jobs, no events). It is answered one step later, at
+  ``before-send``, with the wire format SageMaker uses (JSON, epoch times), so
+  botocore parses it, and its retry logic sees throttling as it would on AWS.
 
 Those hooks fire for the clients that moto's own state-machine interpreter
 makes, so the real ASL definition drives the real handlers and the engine.
@@ -21,19 +23,20 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import boto3
 import botocore.handlers
-from botocore.awsrequest import AWSResponse
-from botocore import xform_name
-
 from amt_pipeline.aws_clients import reset_clients
+from botocore import xform_name
+from botocore.awsrequest import AWSResponse
 
 MOTO_CONFIG = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
-    "core": {"reset_boto3_session": True},
+    # moto answers every before-send it sees; it must leave SageMaker to the engine's hook.
+    "core": {"reset_boto3_session": True, "passthrough": {"services": ["sagemaker"], "urls": []}},
 }
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -65,17 +68,23 @@ class _Hooks:
         # before-call sees the serialised request; keep the caller's own arguments for it.
         context["amt_api_params"] = dict(params)
 
-    def answer(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict] | None:
-        service = model.service_model.service_name
-        params = context.get("amt_api_params", {})
+    def answer_invoke(self, model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict] | None:
+        if model.name != "Invoke" or self.lambda_invoker is None:
+            return None
+        return _ok(self._invoke(context.get("amt_api_params", {})))
+
+    def answer_sagemaker(self, request: Any, **_: Any) -> AWSResponse | None:
+        """SageMaker's JSON protocol: X-Amz-Target names the operation, the body holds the parameters."""
+        if self.sagemaker is None:
+            return None
+        operation = _header(request, "X-Amz-Target").rsplit(".", 1)[-1]
+        params = json.loads(request.body or b"{}")
         try:
-            if service == "lambda" and model.name == "Invoke" and self.lambda_invoker:
-                return _ok(self._invoke(params))
-            if service == "sagemaker" and self.sagemaker is not None:
-                return _ok(self._sagemaker(model.name, params))
+            body, status = self._sagemaker(operation, params), 200
         except ServiceError as error:
-            return _error(error)
-        return None
+            body, status = {"__type": error.code, "message": error.message}, error.status
+        return AWSResponse(request.url, status, {"x-amzn-requestid": "local"},
+                           _RawBody(json.dumps(body, default=_wire_value).encode()))
 
     def _invoke(self, params: dict[str, Any]) -> dict[str, Any]:
         assert self.lambda_invoker is not None
@@ -106,14 +115,6 @@ class _Hooks:
 def _ok(parsed: dict[str, Any]) -> tuple[AWSResponse, dict]:
     parsed.setdefault("ResponseMetadata", {"HTTPStatusCode": 200, "RequestId": "local"})
     return AWSResponse("https://local", 200, {}, None), parsed
-
-
-def _error(error: ServiceError) -> tuple[AWSResponse, dict]:
-    parsed = {
-        "Error": {"Code": error.code, "Message": error.message},
-        "ResponseMetadata": {"HTTPStatusCode": error.status, "RequestId": "local"},
-    }
-    return AWSResponse("https://local", error.status, {}, None), parsed
 
 
 def _map_optimised_integration_errors() -> None:
@@ -152,10 +153,31 @@ def _map_optimised_integration_errors() -> None:
     cls._amt_patched = True
 
 
+class _RawBody(io.BytesIO):
+    """What botocore reads an HTTP body from."""
+
+    def stream(self, **_: Any) -> Any:
+        yield self.read()
+
+
+def _header(request: Any, name: str) -> str:
+    value = request.headers.get(name, b"")
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()  # JSON-protocol services send times as epoch seconds
+    raise TypeError(f"cannot send {type(value).__name__} on the wire")
+
+
 HOOKS = _Hooks()
-for _service in ("lambda", "sagemaker"):
-    botocore.handlers.BUILTIN_HANDLERS.append((f"before-parameter-build.{_service}", HOOKS.remember_params))
-    botocore.handlers.BUILTIN_HANDLERS.append((f"before-call.{_service}", HOOKS.answer))
+botocore.handlers.BUILTIN_HANDLERS += [
+    ("before-parameter-build.lambda", HOOKS.remember_params),
+    ("before-call.lambda", HOOKS.answer_invoke),
+    # More specific than moto's own "before-send" handler, so it is asked first.
+    ("before-send.sagemaker", HOOKS.answer_sagemaker),
+]
 
 
 class AwsEmulator:
