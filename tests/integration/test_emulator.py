@@ -65,9 +65,9 @@ def test_lambda_invoke_runs_the_python_function() -> None:
 def test_other_services_are_still_moto() -> None:
     with AwsEmulator(region="us-east-1", lambda_invoker=echo, sagemaker=TinySageMaker()):
         s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="b")
-        s3.put_object(Bucket="b", Key="k", Body=b"v")
-        assert s3.get_object(Bucket="b", Key="k")["Body"].read() == b"v"
+        s3.create_bucket(Bucket="still-moto")
+        s3.put_object(Bucket="still-moto", Key="k", Body=b"v")
+        assert s3.get_object(Bucket="still-moto", Key="k")["Body"].read() == b"v"
 
 
 def test_hooks_are_inert_outside_the_emulator() -> None:
