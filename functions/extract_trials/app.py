@@ -10,7 +10,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.adapters import EventPublisher, ObjectStore
 from amt_pipeline.aws_clients import client
-from amt_pipeline.events import TuningJobStateChangeEvent
+from amt_pipeline.events import RunStepDetail, TuningJobStateChangeEvent
+from amt_pipeline.idempotency import once_per
+from amt_pipeline.settings import PipelineStepSettings
 from amt_pipeline.steps import extract_trials
 
 logger = Logger()
@@ -24,14 +26,17 @@ metrics = Metrics()
 @event_parser(model=TuningJobStateChangeEvent)
 def lambda_handler(event: TuningJobStateChangeEvent, context: LambdaContext) -> dict:
     change = event.detail
+    if not change.ended:  # the rule matches ended jobs only; a stray event changes nothing
+        logger.info("Ignoring a job that has not ended", status=change.HyperParameterTuningJobStatus)
+        return {"skipped": change.HyperParameterTuningJobStatus}
+    settings = PipelineStepSettings.from_env()
     layout = change.layout
-    logger.info("Tuning job ended", job=change.HyperParameterTuningJobName, status=change.HyperParameterTuningJobStatus)
-    step = extract_trials(
-        client("sagemaker"),
-        ObjectStore(client("s3"), layout.bucket),
-        EventPublisher(client("events")),
-        layout,
-        change.HyperParameterTuningJobName,
-    )
+    step = RunStepDetail(bucket=layout.bucket, run_id=layout.run_id,
+                         tuning_job_name=change.HyperParameterTuningJobName,
+                         status=change.HyperParameterTuningJobStatus)
+    extract_once = once_per("step", settings.idempotency_table_name, context)(extract_trials)
+    result = extract_once(client("sagemaker"), ObjectStore(client("s3"), layout.bucket),
+                          EventPublisher(client("events")), step=step)
+    logger.info("Trials extracted", run_id=step.run_id, status=result["status"], trials=result["trials"])
     metrics.add_metric(name="TrialsExtracted", unit=MetricUnit.Count, value=1)
-    return step.model_dump()
+    return result

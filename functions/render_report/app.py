@@ -11,6 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from amt_pipeline.adapters import EventPublisher, ObjectStore
 from amt_pipeline.aws_clients import client
 from amt_pipeline.events import RunStepEvent
+from amt_pipeline.idempotency import once_per
+from amt_pipeline.settings import PipelineStepSettings
 from amt_pipeline.steps import render_report
 
 logger = Logger()
@@ -23,8 +25,10 @@ metrics = Metrics()
 @metrics.log_metrics
 @event_parser(model=RunStepEvent)
 def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
+    settings = PipelineStepSettings.from_env()
     step = event.detail
-    summary = render_report(ObjectStore(client("s3"), step.bucket), EventPublisher(client("events")), step)
-    logger.info("Report rendered", run_id=step.run_id, status=summary.get("status"))
+    render_once = once_per("step", settings.idempotency_table_name, context)(render_report)
+    result = render_once(ObjectStore(client("s3"), step.bucket), EventPublisher(client("events")), step=step)
+    logger.info("Report rendered", run_id=step.run_id, status=result["status"])
     metrics.add_metric(name="ReportsRendered", unit=MetricUnit.Count, value=1)
-    return {"run_id": step.run_id, "report_key": step.layout.report_html_key}
+    return result

@@ -17,18 +17,28 @@ class FakeSageMakerError(Exception):
         self.code, self.message = code, message
 
 
+def code_is_transient(code: str) -> bool:
+    """A transient fault is answered once; any other stays (it outlasts every retry)."""
+    return code in {"ThrottlingException", "InternalFailure", "ServiceUnavailable"}
+
+
 class FakeSageMaker:
     """Tuning jobs complete at once with `trials` (accuracy per trial; None = failed)."""
 
     def __init__(self, *, emit_event: Callable[[dict], None], region: str = "us-east-1",
                  account_id: str = "123456789012", trials: list[float | None] | None = None,
                  create_error: tuple[str, str] | None = None, final_status: str = "Completed",
-                 **_ignored: Any):
+                 event_deliveries: int = 1, late_in_progress_event: bool = False,
+                 faults: dict[str, list[str]] | None = None, **_ignored: Any):
         self.emit_event = emit_event
         self.region, self.account_id = region, account_id
         self.trials = [0.85, 0.87, None, 0.89] if trials is None else trials
         self.create_error = create_error
         self.final_status = final_status
+        self.event_deliveries = event_deliveries
+        self.late_in_progress_event = late_in_progress_event
+        # operation -> error codes to answer with, one per call, before answering normally
+        self.faults = {k: list(v) for k, v in (faults or {}).items()}
         self.calls: list[tuple[str, dict]] = []
         self.tuning_jobs: dict[str, dict] = {}
         self.training_jobs: dict[str, dict] = {}
@@ -72,7 +82,12 @@ class FakeSageMaker:
         if self.final_status == "Failed":
             job["FailureReason"] = "All training jobs failed."
         self.tuning_jobs[name] = job
-        self.emit_event(self._tuning_event(job))
+        for _ in range(self.event_deliveries):  # SageMaker may send a state change more than once
+            self.emit_event(self._tuning_event(job))
+        if self.late_in_progress_event:
+            late = self._tuning_event(job)
+            late["detail"]["HyperParameterTuningJobStatus"] = "InProgress"
+            self.emit_event(late)
         return {"HyperParameterTuningJobArn": job["HyperParameterTuningJobArn"]}
 
     def _trial(self, job: str, index: int, value: float | None) -> dict:
@@ -122,8 +137,15 @@ class FakeSageMaker:
         return {"TrainingJobArn": self.training_jobs[name]["TrainingJobArn"]}
 
     # ------------------------------------------------------------------ read
+    def _maybe_fail(self, operation: str) -> None:
+        pending = self.faults.get(operation)
+        if pending:
+            code = pending.pop(0) if len(pending) > 1 or code_is_transient(pending[0]) else pending[0]
+            raise FakeSageMakerError(code, f"injected {code}")
+
     def describe_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str) -> dict:  # noqa: N803
         self.calls.append(("DescribeHyperParameterTuningJob", {"name": HyperParameterTuningJobName}))
+        self._maybe_fail("DescribeHyperParameterTuningJob")
         job = self.tuning_jobs.get(HyperParameterTuningJobName)
         if job is None:
             raise FakeSageMakerError("ResourceNotFound", f"Amazon SageMaker can't find a tuning job named "
@@ -134,6 +156,7 @@ class FakeSageMaker:
                                                           MaxResults: int = 10, NextToken: str | None = None,
                                                           **_: Any) -> dict:
         self.calls.append(("ListTrainingJobsForHyperParameterTuningJob", {"NextToken": NextToken}))
+        self._maybe_fail("ListTrainingJobsForHyperParameterTuningJob")
         summaries = self.tuning_jobs[HyperParameterTuningJobName]["_summaries"]
         start = int(NextToken or 0)
         page = {"TrainingJobSummaries": summaries[start:start + MaxResults]}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Settings(BaseModel):
@@ -27,6 +27,15 @@ class BucketSettings(Settings):
     bucket_name: str
 
 
-class NotifySettings(BucketSettings):
+class PipelineStepSettings(BucketSettings):
+    """The report steps: each records what it has done in the idempotency table."""
+
+    idempotency_table_name: str
+
+
+MAX_PRESIGNED_SECONDS = 7 * 24 * 3600  # SigV4's limit
+
+
+class NotifySettings(PipelineStepSettings):
     topic_arn: str
-    report_link_expiry_seconds: int = 7 * 24 * 3600
+    report_link_expiry_seconds: int = Field(default=MAX_PRESIGNED_SECONDS, ge=60, le=MAX_PRESIGNED_SECONDS)

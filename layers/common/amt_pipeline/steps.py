@@ -3,7 +3,9 @@
 extract (boto3 only) -> render (pandas + Altair) -> notify. Each step reads what
 the previous one stored under the run's reports/ prefix, writes its own
 output, and announces it with an event, so each can be retried on its own and a
-report can be re-rendered without calling SageMaker again.
+report can be re-rendered without calling SageMaker again. Each takes the run
+step (``step``: which run, which job, which final status) as a keyword, the key
+under which the handlers make it idempotent.
 
 Imports of the heavier modules sit inside the steps that need them, so the
 extract and notify Lambdas do not pay pandas' and Altair's import time.
@@ -15,28 +17,27 @@ from typing import Any
 
 from amt_pipeline.adapters import HTML_CONTENT_TYPE, EventPublisher, Notifier, ObjectStore
 from amt_pipeline.events import REPORT_RENDERED, TRIALS_EXTRACTED, RunStepDetail
-from amt_pipeline.run_layout import RunLayout, baseline_job_name
+from amt_pipeline.run_layout import baseline_job_name
 
 
-def extract_trials(sagemaker: Any, store: ObjectStore, events: EventPublisher, layout: RunLayout,
-                   tuning_job_name: str) -> RunStepDetail:
+def extract_trials(sagemaker: Any, store: ObjectStore, events: EventPublisher, *,
+                   step: RunStepDetail) -> dict[str, Any]:
     """Every trial of the job (paginated list calls), stored as trials.json + trials.csv."""
     from amt_pipeline.report_input import collect_report_input, trials_csv
 
+    layout = step.layout
     report_input = collect_report_input(
-        sagemaker, tuning_job_name, baseline_job_name=baseline_job_name(layout.run_id)
+        sagemaker, step.tuning_job_name, baseline_job_name=baseline_job_name(layout.run_id)
     )
     store.put_text(layout.trials_json_key, report_input.to_json(), "application/json")
     store.put_text(layout.trials_csv_key, trials_csv(report_input), "text/csv; charset=utf-8")
-    detail = RunStepDetail(
-        bucket=layout.bucket, run_id=layout.run_id, tuning_job_name=tuning_job_name,
-        status=report_input.status,
-    )
-    events.publish(TRIALS_EXTRACTED, detail.model_dump())
-    return detail
+    # The job's own describe is the truth; the event only said it ended.
+    extracted = step.model_copy(update={"status": report_input.status})
+    events.publish(TRIALS_EXTRACTED, extracted.model_dump())
+    return {**extracted.model_dump(), "trials": len(report_input.trials)}
 
 
-def render_report(store: ObjectStore, events: EventPublisher, step: RunStepDetail) -> dict[str, Any]:
+def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDetail) -> dict[str, Any]:
     """index.html and summary.json from the stored trials."""
     from amt_pipeline.report import render_report as render_html
     from amt_pipeline.report_input import ReportInput
@@ -48,10 +49,11 @@ def render_report(store: ObjectStore, events: EventPublisher, step: RunStepDetai
     store.put_text(layout.report_html_key, render_html(report_input), HTML_CONTENT_TYPE)
     store.put_json(layout.summary_key, summary)
     events.publish(REPORT_RENDERED, step.model_dump())
-    return summary
+    return {"run_id": step.run_id, "status": summary.get("status"), "report_key": layout.report_html_key}
 
 
-def notify(store: ObjectStore, notifier: Notifier, step: RunStepDetail, link_expiry_seconds: int) -> dict[str, str]:
+def notify(store: ObjectStore, notifier: Notifier, link_expiry_seconds: int, *,
+           step: RunStepDetail) -> dict[str, str]:
     """One SNS message: status, best objective and hyperparameters, baseline, report link."""
     from amt_pipeline.notification import compose_notification
 

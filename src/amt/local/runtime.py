@@ -246,10 +246,24 @@ class LocalPipeline:
         for logical_id in stack.resources_of_type("AWS::Serverless::Function"):
             stack.physical[logical_id] = logical_id
             stack.arns[logical_id] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical_id}"
-        for logical_id in stack.resources_of_type("AWS::S3::Bucket"):
+        s3 = boto3.client("s3")
+        for logical_id, resource in stack.resources_of_type("AWS::S3::Bucket").items():
             name = f"{STACK_NAME}-{logical_id.lower()}"
-            boto3.client("s3").create_bucket(Bucket=name)
+            s3.create_bucket(Bucket=name)
+            versioning = resource["Properties"].get("VersioningConfiguration")
+            if versioning:
+                s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=versioning)
             stack.physical[logical_id], stack.arns[logical_id] = name, f"arn:aws:s3:::{name}"
+        dynamodb = boto3.client("dynamodb")
+        for logical_id, resource in stack.resources_of_type("AWS::DynamoDB::Table").items():
+            props = resource["Properties"]
+            arn = dynamodb.create_table(
+                TableName=f"{STACK_NAME}-{logical_id}",
+                AttributeDefinitions=props["AttributeDefinitions"],
+                KeySchema=props["KeySchema"],
+                BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+            )["TableDescription"]["TableArn"]
+            stack.physical[logical_id], stack.arns[logical_id] = f"{STACK_NAME}-{logical_id}", arn
         sns = boto3.client("sns")
         for logical_id in stack.resources_of_type("AWS::SNS::Topic"):
             arn = sns.create_topic(Name=f"{STACK_NAME}-{logical_id}")["TopicArn"]
