@@ -35,7 +35,7 @@ def lambda_handler(event: TuningJobStateChangeEvent, context: LambdaContext) -> 
                          tuning_job_name=change.HyperParameterTuningJobName,
                          status=change.HyperParameterTuningJobStatus)
     extract_once = once_per("step", settings.idempotency_table_name, context)(extract_trials)
-    result = extract_once(client("sagemaker"), ObjectStore(client("s3"), layout.bucket),
+    result = extract_once(client("sagemaker"), client("cloudwatch"), ObjectStore(client("s3"), layout.bucket),
                           EventPublisher(client("events")), step=step)
     logger.info("Trials extracted", run_id=step.run_id, status=result["status"], trials=result["trials"])
     metrics.add_metric(name="TrialsExtracted", unit=MetricUnit.Count, value=1)

@@ -21,11 +21,13 @@ import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from queue import Empty, Queue
 from types import ModuleType
 from typing import Any
+
+from amt_pipeline.learning_curves import NAMESPACE, host_dimension
 
 from amt.local.emulator import AwsEmulator
 from amt.local.template import FunctionSpec, LocalStack, load_template
@@ -36,6 +38,7 @@ STACK_NAME = "amt-local"
 STATE_MACHINE = "TuningPipeline"
 DEAD_LETTER_QUEUE = "EventsDeadLetterQueue"
 ENDED = ("Completed", "Failed", "Stopped")
+TRAINING_JOB_STATE_CHANGE = "SageMaker Training Job State Change"
 # No X-Ray daemon here. Metrics stay on: like Lambda, they go to the log (EMF lines),
 # which a local run keeps in logs/lambdas.log.
 LOCAL_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
@@ -225,7 +228,7 @@ class LocalPipeline:
         # moto warns about every SageMaker task it forwards; the run's own output says what happens.
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         with AwsEmulator(region=REGION, lambda_invoker=invoke, sagemaker=_Deferred("engine")):
-            engine = live["engine"] = self._make_engine(EmulatedObjectStore(boto3.client("s3")))
+            engine = self._engine = live["engine"] = self._make_engine(EmulatedObjectStore(boto3.client("s3")))
             try:
                 self._provision_resources()
                 self._functions = live["functions"] = LocalFunctions(
@@ -396,6 +399,8 @@ class LocalPipeline:
                     event = self._events.get_nowait()
                 except Empty:
                     break
+                if event["detail-type"] == TRAINING_JOB_STATE_CHANGE:
+                    self._publish_training_metrics(event["detail"])
                 events.put_events(Entries=[{
                     "Source": event["source"],
                     "DetailType": event["detail-type"],
@@ -410,6 +415,29 @@ class LocalPipeline:
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             if not until_quiet or (delivered == 0 and self._events.empty()):
                 return
+
+    def _publish_training_metrics(self, detail: dict[str, Any]) -> None:
+        """What SageMaker does with an algorithm's metric lines: one CloudWatch series per
+        metric and host. Local rounds are a second apart, so each keeps its own point."""
+        import boto3
+
+        if detail.get("TrainingJobStatus") not in ENDED:
+            return
+        name = detail["TrainingJobName"]
+        started = self._engine.describe_training_job(TrainingJobName=name).get("TrainingStartTime")
+        history = self._engine.metric_history(name)
+        if not started or not history:
+            return
+        datums = [
+            {"MetricName": metric, "Dimensions": host_dimension(name), "Value": value,
+             "Timestamp": started + timedelta(seconds=round_), "StorageResolution": 1}
+            for metric, values in history.items()
+            for round_, value in enumerate(values)
+            if value is not None
+        ]
+        cloudwatch = boto3.client("cloudwatch")
+        for offset in range(0, len(datums), 1000):
+            cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=datums[offset:offset + 1000])
 
     def _deliver(self, function: str, max_retries: int, message: dict[str, Any]) -> None:
         """A rule's delivery: retried as its RetryPolicy says, then kept in the dead-letter queue."""
