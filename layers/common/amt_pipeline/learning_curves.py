@@ -69,6 +69,8 @@ def fetch_learning_curves(cloudwatch: Any, trials: list[Mapping[str, Any]],
         while True:
             page = cloudwatch.get_metric_data(**kwargs)
             for result in page.get("MetricDataResults", []):
+                if not result.get("Values"):
+                    continue
                 job, metric = owners[result["Id"]]
                 series.setdefault(job, []).extend(
                     (ts, metric, value) for ts, value in zip(result["Timestamps"], result["Values"], strict=True)
