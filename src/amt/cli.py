@@ -87,23 +87,23 @@ def cmd_start(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
     from amt_pipeline.report import render_report
-    from amt_pipeline.report_input import collect_report_input
+    from amt_pipeline.report_input import collect_compared_jobs
 
     if args.local:
+        # The engine answers SageMaker's calls from the local run's saved state.
         from amt.local.engine import LocalSageMaker
         from amt.local.engine.storage import InMemoryObjectStore
 
         sagemaker: Any = LocalSageMaker(storage=InMemoryObjectStore(), state_dir=Path(args.local) / "state")
+        report_input = collect_compared_jobs(sagemaker, args.jobs)
     else:
         import boto3
 
+        from amt_pipeline.learning_curves import add_learning_curves
+
         session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
-        sagemaker = session.client("sagemaker")
-    report_input = collect_report_input(sagemaker, args.jobs[0])
-    for other in (collect_report_input(sagemaker, job) for job in args.jobs[1:]):
-        # Several jobs in one report: the first leads, the others are shown beside it.
-        report_input.tuning_jobs.extend(other.tuning_jobs)
-        report_input.parent_trials.extend(other.trials + other.parent_trials)
+        report_input = add_learning_curves(collect_compared_jobs(session.client("sagemaker"), args.jobs),
+                                           session.client("cloudwatch"))
     out = Path(args.out or f"{args.jobs[0]}-report.html")
     out.write_text(render_report(report_input), encoding="utf-8")
     print(f"Report: {out.resolve().as_uri()}")

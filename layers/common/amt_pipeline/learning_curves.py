@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from amt_pipeline.report_input import CurvePoint
+from amt_pipeline.report_input import CurvePoint, ReportInput
 
 NAMESPACE = "/aws/sagemaker/TrainingJobs"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit
@@ -84,6 +84,16 @@ def fetch_learning_curves(cloudwatch: Any, trials: list[Mapping[str, Any]],
         curves[job] = [CurvePoint(metric=metric, x=(ts - first).total_seconds(), value=value)
                        for ts, metric, value in sorted(points, key=lambda p: (p[1], p[0]))]
     return curves
+
+
+def add_learning_curves(report_input: ReportInput, cloudwatch: Any) -> ReportInput:
+    """The best trials' curves of the objective and its other channel, where CloudWatch has them."""
+    objective = report_input.objective
+    if objective is not None:
+        report_input.learning_curves = fetch_learning_curves(
+            cloudwatch, best_trials(report_input.trials, objective.maximize), curve_metrics(objective.metric_name)
+        )
+    return report_input
 
 
 def _time(value: Any) -> datetime | None:

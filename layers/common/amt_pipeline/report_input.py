@@ -272,3 +272,28 @@ def collect_report_input(
         baseline=baseline,
         collected_at=collected_at,
     )
+
+
+def collect_compared_jobs(sagemaker_client: Any, tuning_job_names: list[str]) -> ReportInput:
+    """Several tuning jobs in one report: the first leads (objective, baseline, summary),
+    the others' trials are shown beside it, told apart by their TuningJobName."""
+    from amt_pipeline.run_layout import baseline_job_name
+
+    # A job this stack started has a baseline named after it; for any other job, none is found.
+    lead = collect_report_input(sagemaker_client, tuning_job_names[0],
+                                baseline_job_name=baseline_job_name(tuning_job_names[0]))
+    known = {job.get("HyperParameterTuningJobName") for job in lead.tuning_jobs}
+    for name in tuning_job_names[1:]:
+        other = collect_report_input(sagemaker_client, name)
+        for job, rows in [(other.tuning_jobs[0], other.trials)] + [
+            (parent, [r for r in other.parent_trials
+                      if r.get("TuningJobName") == parent.get("HyperParameterTuningJobName")])
+            for parent in other.tuning_jobs[1:]
+        ]:
+            if job.get("HyperParameterTuningJobName") in known:
+                continue  # a shared warm-start parent appears once
+            known.add(job.get("HyperParameterTuningJobName"))
+            lead.tuning_jobs.append(job)
+            lead.parent_trials.extend(rows)
+    return lead
+

@@ -24,19 +24,14 @@ def extract_trials(sagemaker: Any, cloudwatch: Any, store: ObjectStore, events: 
                    step: RunStepDetail) -> dict[str, Any]:
     """Every trial of the job (paginated list calls) and the best trials' learning curves,
     stored as trials.json + trials.csv."""
-    from amt_pipeline.learning_curves import best_trials, curve_metrics, fetch_learning_curves
+    from amt_pipeline.learning_curves import add_learning_curves
     from amt_pipeline.report_input import collect_report_input, trials_csv
 
     layout = step.layout
-    report_input = collect_report_input(
-        sagemaker, step.tuning_job_name, baseline_job_name=baseline_job_name(layout.run_id)
+    report_input = add_learning_curves(
+        collect_report_input(sagemaker, step.tuning_job_name, baseline_job_name=baseline_job_name(layout.run_id)),
+        cloudwatch,
     )
-    if report_input.objective is not None:
-        report_input.learning_curves = fetch_learning_curves(
-            cloudwatch,
-            best_trials(report_input.trials, report_input.objective.maximize),
-            curve_metrics(report_input.objective.metric_name),
-        )
     store.put_text(layout.trials_json_key, report_input.to_json(), "application/json")
     store.put_text(layout.trials_csv_key, trials_csv(report_input), "text/csv; charset=utf-8")
     # The job's own describe is the truth; the event only said it ended.
