@@ -50,9 +50,9 @@ def test_sagemaker_calls_reach_the_engine_through_the_wire_format() -> None:
 
 
 def test_engine_errors_arrive_as_sagemakers_client_errors() -> None:
-    with AwsEmulator(region="us-east-1", lambda_invoker=echo, sagemaker=TinySageMaker()):
-        with pytest.raises(ClientError) as raised:
-            boto3.client("sagemaker").describe_training_job(TrainingJobName="missing")
+    with AwsEmulator(region="us-east-1", lambda_invoker=echo, sagemaker=TinySageMaker()), \
+            pytest.raises(ClientError) as raised:
+        boto3.client("sagemaker").describe_training_job(TrainingJobName="missing")
     assert raised.value.response["Error"]["Code"] == "ValidationException"
 
 

@@ -8,11 +8,7 @@ rules to the extract, render and notify handlers.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-
-import boto3
-import pytest
 
 from amt.local.runtime import LocalPipeline
 from tests.integration.fake_sagemaker import FakeSageMaker
@@ -67,7 +63,8 @@ def test_happy_path_prepares_data_starts_baseline_and_tuning_then_reports_and_no
     # and the job's end event went through the rules: trials, summary, report, one notification
     for name in ("trials.csv", "trials.json", "summary.json", "index.html"):
         assert f"runs/post-example/reports/{name}" in keys
-    assert result.report_path is not None and result.report_path.read_text().lstrip().lower().startswith("<!doctype html")
+    assert result.report_path is not None
+    assert result.report_path.read_text().lstrip().lower().startswith("<!doctype html")
     assert len(result.notifications) == 1
     note = result.notifications[0]
     assert "Completed" in note["subject"]

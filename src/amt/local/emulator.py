@@ -32,7 +32,7 @@ from amt_pipeline.aws_clients import reset_clients
 from botocore import xform_name
 from botocore.awsrequest import AWSResponse
 
-MOTO_CONFIG = {
+MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
     # moto answers every before-send it sees; it must leave SageMaker to the engine's hook.
@@ -102,7 +102,8 @@ class _Hooks:
     def _sagemaker(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         method = getattr(self.sagemaker, xform_name(operation), None)
         if method is None:
-            raise ServiceError("UnknownOperationException", f"the local SageMaker engine does not implement {operation}")
+            raise ServiceError("UnknownOperationException",
+                               f"the local SageMaker engine does not implement {operation}")
         try:
             return method(**params)
         except Exception as error:  # the engine's errors carry SageMaker's code
@@ -149,8 +150,8 @@ def _map_optimised_integration_errors() -> None:
             return failure_event(self, env=env, error=f"{name}.Amazon{name}Exception", cause=cause)
         return original(self, env, ex)
 
-    cls._from_error = _from_error
-    cls._amt_patched = True
+    cls._from_error = _from_error  # type: ignore[method-assign]
+    cls._amt_patched = True  # type: ignore[attr-defined]
 
 
 class _RawBody(io.BytesIO):

@@ -86,11 +86,14 @@ class _HandlerOutput:
     def __init__(self) -> None:
         self.target: Any = None
 
+    def _stream(self) -> Any:
+        return self.target or sys.__stdout__
+
     def write(self, text: str) -> int:
-        return (self.target or sys.__stdout__).write(text)
+        return int(self._stream().write(text))
 
     def flush(self) -> None:
-        (self.target or sys.__stdout__).flush()
+        self._stream().flush()
 
 
 HANDLER_OUTPUT = _HandlerOutput()
