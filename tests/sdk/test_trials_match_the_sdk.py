@@ -201,6 +201,18 @@ CASES = {
 }
 
 
+def case_empty_page_with_a_token() -> dict[str, Any]:
+    """A page with no summaries but a NextToken, then more trials: the SDK stops there, we do not."""
+    responses = job(tuning_job_describe("gap", max_jobs=150), training_job_summaries("gap", 150))
+    first, last = responses["list_pages"]
+    responses["list_pages"] = [first, {"TrainingJobSummaries": [], "NextToken": "gap-page-2"}, last]
+    return responses
+
+
+# Where we knowingly differ from the SDK (checked on its own below, not in the equality test).
+DIVERGENT = {"empty-page-with-a-token": case_empty_page_with_a_token}
+
+
 # --- The two sides ------------------------------------------------------------------------------
 
 
@@ -218,7 +230,8 @@ def sdk_venv_python(version: str) -> Path:
 def sdk_results(request, tmp_path_factory) -> dict[str, dict[str, Any]]:
     """The SDK's frame for every case, from one subprocess of that SDK's virtualenv."""
     python = sdk_venv_python(request.param)
-    jobs = [factory() for factory in CASES.values()]
+    everything = {**CASES, **DIVERGENT}
+    jobs = [factory() for factory in everything.values()]
     path = tmp_path_factory.mktemp("sdk") / "responses.json"
     path.write_text(json.dumps({"jobs": jobs}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON"))}
@@ -227,7 +240,7 @@ def sdk_results(request, tmp_path_factory) -> dict[str, dict[str, Any]]:
     results = json.loads(done.stdout)["results"]
     expected_module = "sagemaker.core.analytics" if request.param == "v3" else "sagemaker.analytics"
     assert all(expected_module in r["sdk"] for r in results), results[0]["sdk"]
-    return dict(zip(CASES, results, strict=True))
+    return dict(zip(everything, results, strict=True))
 
 
 def ours(responses: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -275,6 +288,24 @@ def test_our_trials_table_equals_the_sdk_dataframe(case, sdk_results):
     ours_list = [c["request"] for c in calls if c["operation"] == oracle.LIST_OPERATION]
     sdk_list = [c["request"] for c in sdk["calls"] if c["operation"] == oracle.LIST_OPERATION]
     assert ours_list == sdk_list
+
+
+def test_an_empty_page_with_a_token_ends_the_sdks_listing_but_not_ours(sdk_results):
+    # Given pages of 100 trials, then an empty page that still carries a NextToken, then 50 more
+    responses = case_empty_page_with_a_token()
+    sdk = sdk_results["empty-page-with-a-token"]
+
+    # When both sides list the trials
+    mine, calls = ours(responses)
+
+    # Then the SDK stops at the empty page (its loop needs a non-empty page to follow a token)
+    # and loses the last 50; we follow the token and keep all 150 (a report must not drop trials).
+    assert sdk["rows"] == 100 and mine["rows"] == 150
+    assert sum(c["operation"] == oracle.LIST_OPERATION for c in calls) == 3
+    # And on the rows both have, the columns and values are the SDK's
+    assert mine["columns"] == sdk["columns"]
+    for column in sdk["columns"]:
+        assert mine["data"][column][:100] == sdk["data"][column]
 
 
 def test_the_cases_cover_what_they_claim():
