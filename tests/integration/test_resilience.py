@@ -124,3 +124,26 @@ def test_a_fault_that_outlasts_the_retries_keeps_the_event_in_the_dead_letter_qu
     assert dead["detail"]["HyperParameterTuningJobName"] == "denied"
     assert len(fake.called("ListTrainingJobsForHyperParameterTuningJob")) == 1 + 8  # the template's retries
     assert result.notifications == []
+
+
+@pytest.mark.parametrize(
+    ("trials", "final_status", "expected"),
+    [
+        ([], "Failed", "Failed"),  # failed before any trial finished
+        ([0.86, 0.88, None], "Stopped", "Stopped"),  # stopped by the user
+        ([None, None, None], "Failed", "Failed"),  # every trial failed
+    ],
+    ids=["failed-with-no-trial", "stopped", "all-trials-failed"],
+)
+def test_unhappy_endings_get_a_report_and_a_clear_notification(tmp_path: Path, trials, final_status,
+                                                               expected) -> None:
+    result, _ = run(tmp_path, {"job_name": "unhappy", "baseline": False}, trials=trials,
+                    final_status=final_status)
+    assert not result.dead_letters, "a handler crashed"
+    assert result.report_path is not None
+    html = result.report_path.read_text()
+    assert expected in html
+    (note,) = result.notifications
+    assert expected in note["subject"]
+    if final_status == "Failed":
+        assert "All training jobs failed" in note["message"]
