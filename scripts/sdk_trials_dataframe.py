@@ -97,6 +97,30 @@ def wire_handler(jobs: list[dict[str, Any]], calls: list[dict[str, Any]] | None 
     return handler
 
 
+def to_wire(value: Any) -> Any:
+    """A boto3-shaped response -> SageMaker's JSON wire form (timestamps as epoch seconds)."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, dict):
+        return {k: to_wire(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [to_wire(v) for v in value]
+    return value
+
+
+def wire_job(describe: dict[str, Any], summaries: list[dict[str, Any]], page: int = 100) -> dict[str, Any]:
+    """One job of the input file from boto3-shaped responses: the describe, the list pages of ``page``."""
+    name = describe["HyperParameterTuningJobName"]
+    chunks = [summaries[i : i + page] for i in range(0, len(summaries), page)] or [[]]
+    pages: list[dict[str, Any]] = []
+    for i, chunk in enumerate(chunks):
+        body: dict[str, Any] = {"TrainingJobSummaries": to_wire(chunk)}
+        if i < len(chunks) - 1:
+            body["NextToken"] = f"{name}-page-{i + 1}"
+        pages.append(body)
+    return {"tuning_job_name": name, "describe": to_wire(describe), "list_pages": pages}
+
+
 def install(handler: Any) -> None:
     """Every botocore session created from now on sends through ``handler`` (no network)."""
     import botocore.handlers

@@ -21,7 +21,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,30 +59,8 @@ def _in_ci() -> bool:
 # --- Emulated SageMaker responses, as sent on the wire -----------------------------------------
 
 
-def wire(value: Any) -> Any:
-    """A boto3-shaped response -> SageMaker's JSON wire form (timestamps as epoch seconds)."""
-    if isinstance(value, datetime):
-        return value.timestamp()
-    if isinstance(value, dict):
-        return {k: wire(v) for k, v in value.items() if k != "ResponseMetadata"}
-    if isinstance(value, list):
-        return [wire(v) for v in value]
-    return value
-
-
-def job(describe: dict[str, Any], summaries: list[dict[str, Any]], page: int = PAGE) -> dict[str, Any]:
-    chunks = [summaries[i : i + page] for i in range(0, len(summaries), page)] or [[]]
-    pages: list[dict[str, Any]] = []
-    for i, chunk in enumerate(chunks):
-        body: dict[str, Any] = {"TrainingJobSummaries": wire(chunk)}
-        if i < len(chunks) - 1:
-            body["NextToken"] = f"{describe['HyperParameterTuningJobName']}-page-{i + 1}"
-        pages.append(body)
-    return {
-        "tuning_job_name": describe["HyperParameterTuningJobName"],
-        "describe": wire(describe),
-        "list_pages": pages,
-    }
+def job(describe: dict[str, Any], summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    return oracle.wire_job(describe, summaries, page=PAGE)
 
 
 def _never_started(summary: dict[str, Any], reason: str) -> dict[str, Any]:
