@@ -136,6 +136,7 @@ def cmd_local_run(args: argparse.Namespace) -> int:
         print(f"\nExecution {result.execution_status}: {result.error}\n  {result.cause}", file=sys.stderr)
     for notification in result.notifications:
         print(f"\n--- notification (SNS) ---\nSubject: {notification['subject']}\n\n{notification['message']}")
+        print("(the link above points into the emulated S3; the report's file is below)")
     for dead in result.dead_letters:
         print(f"\nundelivered event kept in the dead-letter queue: {json.dumps(dead)[:300]}", file=sys.stderr)
     print(f"\nBucket contents: {result.bucket_dir}")
