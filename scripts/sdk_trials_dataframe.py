@@ -196,8 +196,12 @@ def sdk_dataframes(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         from sagemaker.analytics import HyperparameterTuningJobAnalytics
 
         module = "sagemaker.analytics"
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        sdk = f"sagemaker {version('sagemaker')}"
+    except PackageNotFoundError:  # v3's core package alone (it holds sagemaker.core.analytics)
+        sdk = f"sagemaker-core {version('sagemaker-core')}"
     results = []
     for job in jobs:
         del calls[:]
@@ -207,7 +211,7 @@ def sdk_dataframes(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ranges: Any = analytics.tuning_ranges
         except Exception as error:  # noqa: BLE001 - reported, not fatal: the frame is the point
             ranges = {"error": repr(error)}
-        out.update(sdk=f"sagemaker {version('sagemaker')} ({module})", tuning_ranges=ranges, calls=list(calls))
+        out.update(sdk=f"{sdk} ({module})", tuning_ranges=ranges, calls=list(calls))
         results.append(out)
     return results
 

@@ -50,7 +50,11 @@ def fetch_training_jobs(sagemaker_client: Any, tuning_job_name: str) -> list[dic
     """Every training job summary of a tuning job, one paginated list call per 100 trials.
 
     Not sorted by FinalObjectiveMetricValue (that drops trials without an
-    objective) and never one describe per trial.
+    objective) and never one describe per trial. The one knowing departure
+    from the SDK: a page with no summaries but a NextToken ends the SDK's
+    listing (it loses the trials after it); we follow the token (pinned by
+    tests/sdk/test_trials_match_the_sdk.py, which checks every other case
+    against the SDK itself).
     """
     request: dict[str, Any] = {"HyperParameterTuningJobName": tuning_job_name, "MaxResults": PAGE_SIZE}
     summaries: list[dict[str, Any]] = []
