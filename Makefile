@@ -13,10 +13,16 @@ SAM := $(SAM_VENV)/bin/sam
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/bin/checkov
 export SAM_CLI_TELEMETRY := 0
+# The SageMaker Python SDK, in virtualenvs of its own (its pins clash with moto):
+# v3's sagemaker-core is the trials-table oracle (tests/sdk); v2 has amtviz (bench/bench_report.py).
+SDK_VENV := .venv-sdk
+SDK_PY := $(SDK_VENV)/bin/python
+AMTVIZ_VENV := .venv-amtviz
+AMTVIZ_PY := $(AMTVIZ_VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 export PYENV_VERSION := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.(11|13)' | sort -V | tr '\n' ':' | sed 's/:$$//')
 
-.PHONY: help dev demo test test-fast lint template build sizes bench browser clean
+.PHONY: help dev demo test test-fast lint template build sizes bench browser sdk clean
 
 help:
 	@echo "make demo      run the post's example locally (no AWS account needed)"
@@ -47,6 +53,20 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/pip install -q checkov
 	@touch $(CHECKOV)
 
+$(SDK_PY):
+	test -d $(SDK_VENV) || $(PYTHON313) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install -q --upgrade pip
+	$(SDK_VENV)/bin/pip install -q 'sagemaker-core==2.27.0'
+	@touch $(SDK_PY)
+
+$(AMTVIZ_PY):
+	test -d $(AMTVIZ_VENV) || $(PYTHON313) -m venv $(AMTVIZ_VENV)
+	$(AMTVIZ_VENV)/bin/pip install -q --upgrade pip
+	$(AMTVIZ_VENV)/bin/pip install -q 'sagemaker==2.257.7' 'altair==6.3.0' 'vl-convert-python==1.9.0.post1'
+	@touch $(AMTVIZ_PY)
+
+sdk: $(SDK_PY) $(AMTVIZ_PY)
+
 browser:
 	@test -x $(CHROMIUM) || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
@@ -55,7 +75,7 @@ browser:
 demo: $(PY)
 	$(VENV)/bin/amt local run
 
-test: $(PY) browser $(SAM) $(CHECKOV)
+test: $(PY) browser $(SAM) $(CHECKOV) $(SDK_PY)
 	$(PY) -m pytest
 	$(MAKE) template
 
@@ -74,7 +94,7 @@ build: $(SAM)
 	$(SAM) build
 	$(PY) scripts/deployed_sizes.py .aws-sam/build
 
-bench: $(PY)
+bench: $(PY) $(AMTVIZ_PY)
 	$(PY) bench/run_all.py
 
 clean:

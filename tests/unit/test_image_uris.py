@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+
 import pytest
+
 from amt_pipeline.image_uris import UnknownImageRegion, xgboost_image_uri, xgboost_regions, xgboost_versions
+from tests.sdk.test_trials_match_the_sdk import sdk_venv_python
 
 # What sagemaker 3.27.0's image_uris.retrieve("xgboost", region, "1.5-1") returns.
 SDK_ANSWERS = {
@@ -54,12 +59,23 @@ def test_unknown_version_is_a_clear_error() -> None:
         xgboost_image_uri("us-east-1", "0.72")
 
 
-def test_equals_the_sdk_where_it_is_installed() -> None:
-    # The SDK is not in the dev venv (its pins clash with moto): this runs where it is,
-    # e.g. /tmp/sdkvenv/bin/python -m pytest tests/unit/test_image_uris.py.
-    sdk = pytest.importorskip("sagemaker.core.image_uris")
-    for version in xgboost_versions():
-        for region in xgboost_regions():
-            assert xgboost_image_uri(region, version) == sdk.retrieve(
-                "xgboost", region=region, version=version, image_scope="training"
-            )
+def test_equals_the_sdks_own_retrieve() -> None:
+    # The SDK lives in .venv-sdk (its pins clash with moto): ask it there, for every region and version.
+    python = sdk_venv_python("v3")
+    oracle = subprocess.run(
+        [str(python), "-c", SDK_IMAGE_URIS, json.dumps(xgboost_versions()), json.dumps(xgboost_regions())],
+        capture_output=True, text=True, check=True, timeout=300,
+    )
+    sdk_uris = json.loads(oracle.stdout.strip().splitlines()[-1])
+    ours = {f"{version} {region}": xgboost_image_uri(region, version)
+            for version in xgboost_versions() for region in xgboost_regions()}
+    assert ours == sdk_uris
+
+
+SDK_IMAGE_URIS = """
+import json, sys
+from sagemaker.core import image_uris
+versions, regions = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(json.dumps({f"{v} {r}": image_uris.retrieve("xgboost", region=r, version=v, image_scope="training")
+                  for v in versions for r in regions}))
+"""
