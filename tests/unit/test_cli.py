@@ -74,3 +74,59 @@ def test_a_tuned_range_overrides_the_static_value_in_the_tuning_job_only() -> No
     assert not {"eta", "alpha", "max_depth"} & set(static)
     baseline = plan["baseline"]["request"]["HyperParameters"]
     assert (baseline["eta"], baseline["alpha"], baseline["max_depth"]) == ("0.2", "0.2", "5")
+
+
+class _Clients:
+    """boto3.Session stand-in: Stubber-backed clients for amt start."""
+
+    def __init__(self):
+        import boto3
+        from botocore.stub import Stubber
+
+        self.region_name = "eu-west-1"
+        self.cloudformation = boto3.client("cloudformation", region_name="eu-west-1")
+        self.stepfunctions = boto3.client("stepfunctions", region_name="eu-west-1")
+        self.stubs = {"cloudformation": Stubber(self.cloudformation), "stepfunctions": Stubber(self.stepfunctions)}
+
+    def client(self, name: str):
+        return getattr(self, name)
+
+
+def test_start_validates_then_starts_the_stacks_state_machine(tmp_path: Path, capsys, monkeypatch) -> None:
+    import boto3
+
+    # Given a deployed stack whose outputs name the state machine
+    clients = _Clients()
+    arn = "arn:aws:states:eu-west-1:123456789012:stateMachine:TuningPipeline-abc"
+    clients.stubs["cloudformation"].add_response("describe_stacks", {"Stacks": [{
+        "StackName": "amt", "CreationTime": "2026-11-28T10:00:00Z", "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": "StateMachineArn", "OutputValue": arn},
+                    {"OutputKey": "DataBucketName", "OutputValue": "amt-bucket"}]}]}, {"StackName": "amt"})
+    execution_input = {"max_jobs": 6, "max_parallel_jobs": 2}
+    execution_arn = "arn:aws:states:eu-west-1:123456789012:execution:TuningPipeline-abc:first"
+    clients.stubs["stepfunctions"].add_response(
+        "start_execution", {"executionArn": execution_arn, "startDate": "2026-11-28T10:00:01Z"},
+        {"stateMachineArn": arn, "input": json.dumps(execution_input), "name": "first"})
+    for stub in clients.stubs.values():
+        stub.activate()
+    monkeypatch.setattr(boto3, "Session", lambda **_: clients)
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(execution_input))
+    # When the user starts it
+    code = main(["start", str(path), "--stack", "amt", "--name", "first"])
+    # Then the execution started with that input, and the user is told how to follow it
+    out = capsys.readouterr().out
+    assert code == 0
+    assert execution_arn in out and "describe-execution" in out and "s3://amt-bucket/runs/" in out
+    for stub in clients.stubs.values():
+        stub.assert_no_pending_responses()
+
+
+def test_start_refuses_a_bad_input_before_calling_aws(tmp_path: Path, capsys, monkeypatch) -> None:
+    import boto3
+
+    monkeypatch.setattr(boto3, "Session", lambda **_: pytest.fail("AWS was called"))
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"max_parallel_jobs": 9, "max_jobs": 3}))
+    assert main(["start", str(path), "--stack", "amt"]) == 1
+    assert "max_parallel_jobs" in capsys.readouterr().err
