@@ -1,10 +1,10 @@
 """The search: SageMaker's strategies and tuner rules on optuna, in a deterministic order.
 
-- Bayesian -> TPE (seeded, multivariate, constant liar for the trials still running);
-  Random -> RandomSampler; Grid -> GridSampler (categorical ranges only, every combination);
+- Bayesian -> Gaussian-process Bayesian optimisation (gp_sampler.GPSampler: Matern kernel,
+  expected improvement, kriging believer for the trials still running); Random -> RandomSampler; Grid -> GridSampler (categorical ranges only, every combination);
   Hyperband -> TPE plus successive halving over ``num_round`` (the resource), decided per trial
   from earlier trials' curves (see worker.py).
-- Scaling: Logarithmic -> log sampling; ReverseLogarithmic -> 1 - x with x log-sampled in
+- Scaling (Random, TPE): Logarithmic -> log sampling; ReverseLogarithmic -> 1 - x with x log-sampled in
   (1 - max, 1 - min]; Integer ranges -> ints; Auto/Linear -> uniform.
 - Determinism: trial i is asked only once trials 0..i-P are told (P = parallel slots), and tells
   happen in trial order; so the optimizer sees the same history for the same seed whatever the
@@ -28,6 +28,7 @@ from optuna.distributions import (
 )
 
 from amt.local.engine.errors import validation
+from amt.local.engine.gp_sampler import GPSampler
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -143,6 +144,8 @@ def make_sampler(
     if strategy == "Grid":
         space = {r.name: list(r.values) for r in ranges}
         return optuna.samplers.GridSampler(space, seed=seed)
+    if strategy == "Bayesian":
+        return GPSampler(ranges, seed=seed)
     return optuna.samplers.TPESampler(
         seed=seed,
         multivariate=True,
