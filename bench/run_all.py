@@ -1,5 +1,6 @@
-"""Run every benchmark in bench/, one after the other, each in its own process with this interpreter,
-streaming its output as it comes. `make bench` runs this.
+"""Run every benchmark in bench/ one after the other, streaming their output.
+
+Each runs in its own process with this interpreter, from the repository's root. `make bench` runs this.
 
     .venv/bin/python bench/run_all.py [--quick]
 
