@@ -184,9 +184,7 @@ def test_beats_random_on_a_quadratic_bowl() -> None:
     gp, rnd = [], []
     for seed in range(1, 8):
         gp.append(min(v for _, v in _run(GPSampler(ranges, seed=seed), ranges, _bowl, total=30)))
-        rnd.append(
-            min(v for _, v in _run(search.make_sampler("Random", seed, ranges), ranges, _bowl, total=30))
-        )
+        rnd.append(min(v for _, v in _run(search.make_sampler("Random", seed, ranges), ranges, _bowl, total=30)))
     assert statistics.median(gp) < statistics.median(rnd) / 3
 
 

@@ -143,9 +143,7 @@ class GPSampler(BaseSampler):
     def reseed_rng(self) -> None:
         self._fallback.reseed_rng()
 
-    def infer_relative_search_space(
-        self, study: optuna.Study, trial: FrozenTrial
-    ) -> dict[str, BaseDistribution]:
+    def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
         return {r.name: r.distribution() for r in self._ranges if not r.distribution().single()}
 
     def sample_independent(

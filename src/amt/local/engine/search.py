@@ -1,11 +1,12 @@
 """The search: SageMaker's strategies and tuner rules on optuna, in a deterministic order.
 
 - Bayesian -> Gaussian-process Bayesian optimisation (gp_sampler.GPSampler: Matern kernel,
-  expected improvement, kriging believer for the trials still running); Random -> RandomSampler; Grid -> GridSampler (categorical ranges only, every combination);
+  expected improvement, kriging believer for the trials still running, its own scaling);
+  Random -> RandomSampler; Grid -> GridSampler (categorical ranges only, every combination);
   Hyperband -> TPE plus successive halving over ``num_round`` (the resource), decided per trial
   from earlier trials' curves (see worker.py).
-- Scaling (Random, TPE): Logarithmic -> log sampling; ReverseLogarithmic -> 1 - x with x log-sampled in
-  (1 - max, 1 - min]; Integer ranges -> ints; Auto/Linear -> uniform.
+- Scaling (Random, TPE): Logarithmic -> log sampling; ReverseLogarithmic -> 1 - x with x
+  log-sampled in (1 - max, 1 - min]; Integer ranges -> ints; Auto/Linear -> uniform.
 - Determinism: trial i is asked only once trials 0..i-P are told (P = parallel slots), and tells
   happen in trial order; so the optimizer sees the same history for the same seed whatever the
   timing.
