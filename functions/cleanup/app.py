@@ -14,12 +14,13 @@ refuses to delete fails with ``CleanupIncomplete`` listing the keys.
 
 from __future__ import annotations
 
-from amt_pipeline.aws_clients import client
-from amt_pipeline.cleanup import CleanupRequest, clean_up_run
-from amt_pipeline.settings import BucketSettings
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from amt_pipeline.aws_clients import client
+from amt_pipeline.cleanup import CleanupRequest, clean_up_run
+from amt_pipeline.settings import BucketSettings
 
 logger = Logger()
 tracer = Tracer()

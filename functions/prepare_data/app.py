@@ -3,13 +3,14 @@ first, under the run's data/ prefix. Rerunning writes the same bytes."""
 
 from __future__ import annotations
 
-from amt_pipeline.adapters import ObjectStore
-from amt_pipeline.aws_clients import client
-from amt_pipeline.datasets import builtin_dataset_files
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
+
+from amt_pipeline.adapters import ObjectStore
+from amt_pipeline.aws_clients import client
+from amt_pipeline.datasets import builtin_dataset_files
 
 logger = Logger()
 tracer = Tracer()

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from amt_pipeline.aws_clients import client
-from amt_pipeline.data_access import check_input_data_readable
-from amt_pipeline.run_plan import plan_run
-from amt_pipeline.settings import Settings
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
+
+from amt_pipeline.aws_clients import client
+from amt_pipeline.data_access import check_input_data_readable
+from amt_pipeline.run_plan import plan_run
+from amt_pipeline.settings import Settings
 
 logger = Logger()
 tracer = Tracer()

@@ -50,6 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------- start
 def cmd_start(args: argparse.Namespace) -> int:
     import boto3
+
     from amt_pipeline.errors import InvalidExecutionInput
     from amt_pipeline.execution_input import parse_execution_input
 
@@ -97,6 +98,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         report_input = collect_compared_jobs(sagemaker, args.jobs)
     else:
         import boto3
+
         from amt_pipeline.learning_curves import add_learning_curves
 
         session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
@@ -110,11 +112,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------- local
 def cmd_local_run(args: argparse.Namespace) -> int:
-    from amt_pipeline.errors import InvalidExecutionInput
-    from amt_pipeline.execution_input import parse_execution_input
-
     from amt.local.progress import ProgressBar
     from amt.local.runtime import LocalPipeline
+    from amt_pipeline.errors import InvalidExecutionInput
+    from amt_pipeline.execution_input import parse_execution_input
 
     raw = _read_input(args.config)
     if args.seed is not None:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from amt_pipeline.report import render_report
 from amt_pipeline.report.synthetic import report_input
 

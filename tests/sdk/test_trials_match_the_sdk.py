@@ -29,6 +29,7 @@ import boto3
 import botocore.session
 import pandas as pd
 import pytest
+
 from amt_pipeline.report.synthetic import START, training_job_summaries, tuning_job_describe
 from amt_pipeline.trials import fetch_training_jobs, sdk_columns, trials_table
 

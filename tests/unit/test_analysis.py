@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from amt_pipeline.analysis import (
     MIN_TRIALS_FOR_IMPORTANCE,
     boundary_analysis,

@@ -9,6 +9,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from moto import mock_aws
+
 from amt_pipeline.aws_clients import reset_clients
 from amt_pipeline.cleanup import (
     ALL_PARTS,
@@ -20,9 +24,6 @@ from amt_pipeline.cleanup import (
 )
 from amt_pipeline.errors import UnsafeCleanupRequest
 from amt_pipeline.run_layout import RUN_ID_PATTERN, RUN_PARTS, RunLayout
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "amt-pipeline-test-bucket"

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from amt_pipeline.aws_clients import client, reset_clients
 from amt_pipeline.errors import UnsafeCleanupRequest
 from amt_pipeline.run_layout import RunLayout
-from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"

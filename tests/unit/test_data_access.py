@@ -7,9 +7,10 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from amt_pipeline.data_access import check_input_data_readable, split_s3_uri
 from amt_pipeline.errors import InvalidExecutionInput
-from moto import mock_aws
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
 from amt_pipeline.datasets import (
     builtin_dataset_files,
     load_digits_table,
@@ -17,8 +20,6 @@ from amt_pipeline.datasets import (
     to_csv_bytes,
     validation_rows,
 )
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 PACKAGE = Path(__file__).resolve().parents[2] / "layers/common/amt_pipeline"
 

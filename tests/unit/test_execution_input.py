@@ -7,6 +7,9 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from amt_pipeline.errors import InvalidExecutionInput
 from amt_pipeline.execution_input import (
     MAX_INPUT_BYTES,
@@ -19,8 +22,6 @@ from amt_pipeline.execution_input import (
     input_warnings,
     parse_execution_input,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 BAD_INPUTS = sorted((Path(__file__).parent / "bad_inputs").glob("*.json"))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
+from moto import mock_aws
+
 from amt_pipeline.learning_curves import (
     NAMESPACE,
     best_trials,
@@ -12,7 +14,6 @@ from amt_pipeline.learning_curves import (
     fetch_learning_curves,
     host_dimension,
 )
-from moto import mock_aws
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 

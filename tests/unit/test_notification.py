@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from amt_pipeline.notification import SUBJECT_MAX, compose_notification
 from amt_pipeline.report.synthetic import report_input, training_job_summaries, tuning_job_describe
 from amt_pipeline.report_input import ReportInput

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+
 from amt_pipeline.report import render_report
 from amt_pipeline.report.render import script_json, vega_bundle
 from amt_pipeline.report.synthetic import report_input, tuning_job_describe

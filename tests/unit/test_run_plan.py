@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from amt_pipeline.errors import InvalidExecutionInput
 from amt_pipeline.run_layout import RUN_ID_PATTERN, RunLayout
 from amt_pipeline.run_plan import default_run_id, plan_run

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from amt_pipeline.errors import InvalidExecutionInput
 from amt_pipeline.execution_input import parse_execution_input
 

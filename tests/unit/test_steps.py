@@ -39,7 +39,8 @@ def aws():
 
 
 def received(sqs, url) -> list[dict]:
-    return [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
 
 
 def test_render_stores_an_html_page_the_browser_opens_and_announces_it(aws) -> None:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pandas as pd
 import pytest
+from botocore.stub import Stubber
+
 from amt_pipeline.errors import TuningJobNotFound
 from amt_pipeline.report.synthetic import START, training_job_summaries, tuning_job_describe
 from amt_pipeline.report_input import ReportInput, collect_report_input, trials_csv
@@ -19,7 +21,6 @@ from amt_pipeline.trials import (
     sdk_columns,
     trials_table,
 )
-from botocore.stub import Stubber
 
 
 @pytest.fixture

@@ -10,6 +10,9 @@ from typing import Any
 
 import botocore.session
 import pytest
+from botocore.model import ServiceModel
+from botocore.validate import validate_parameters
+
 from amt_pipeline.execution_input import parse_execution_input
 from amt_pipeline.run_layout import RunLayout
 from amt_pipeline.tuning_request import (
@@ -18,8 +21,6 @@ from amt_pipeline.tuning_request import (
     baseline_training_request,
     tuning_job_request,
 )
-from botocore.model import ServiceModel
-from botocore.validate import validate_parameters
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EXECUTION_EXAMPLES = [

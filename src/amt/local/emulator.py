@@ -28,9 +28,10 @@ from typing import Any
 
 import boto3
 import botocore.handlers
-from amt_pipeline.aws_clients import reset_clients
 from botocore import xform_name
 from botocore.awsrequest import AWSResponse
+
+from amt_pipeline.aws_clients import reset_clients
 
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},

@@ -27,10 +27,9 @@ from queue import Empty, Queue
 from types import ModuleType
 from typing import Any
 
-from amt_pipeline.learning_curves import NAMESPACE, host_dimension
-
 from amt.local.emulator import AwsEmulator
 from amt.local.template import FunctionSpec, LocalStack, load_template
+from amt_pipeline.learning_curves import NAMESPACE, host_dimension
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from amt_pipeline.xgboost_algorithm import HYPERPARAMETERS, OBJECTIVE_METRICS
 
 MODEL_FILE = "xgboost-model"

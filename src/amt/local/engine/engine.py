@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from amt_pipeline.xgboost_algorithm import OBJECTIVE_METRICS
 
 from amt.local.engine import search, worker
 from amt.local.engine.algorithm import unknown_hyperparameters
@@ -42,6 +41,7 @@ from amt.local.engine.records import (
     to_millis,
 )
 from amt.local.engine.storage import ObjectStore, split_s3_uri
+from amt_pipeline.xgboost_algorithm import OBJECTIVE_METRICS
 
 log = logging.getLogger(__name__)
 

@@ -134,7 +134,7 @@ class GPSampler(BaseSampler):
     ) -> None:
         self._ranges = list(ranges)
         self._coder = _Coder(ranges)
-        self._seed = int(np.random.SeedSequence().entropy % 2**32) if seed is None else int(seed)
+        self._seed = int(np.random.SeedSequence().entropy) % 2**32 if seed is None else int(seed)  # type: ignore[arg-type]
         self._n_startup = n_startup
         self._n_candidates = n_candidates
         self._n_local = n_local
@@ -174,7 +174,7 @@ class GPSampler(BaseSampler):
         else:
             sign = -1.0 if study.direction == StudyDirection.MAXIMIZE else 1.0
             X = np.array([self._coder.encode(t.params) for t in done])
-            y = sign * np.array([float(t.value) for t in done])  # minimised
+            y = sign * np.array([float(t.value) for t in done if t.value is not None])  # minimised
             P = np.array([self._coder.encode(t.params) for t in pending]).reshape(-1, self._coder.dim)
             x = self._propose(X, y, P, rng)
         params = self._coder.decode(x)
