@@ -75,7 +75,7 @@ browser:
 demo: $(PY)
 	$(VENV)/bin/amt local run
 
-test: $(PY) browser $(SAM) $(CHECKOV) $(SDK_PY)
+test: $(PY) browser $(SAM) $(CHECKOV) $(SDK_PY) $(AMTVIZ_PY)
 	$(PY) -m pytest
 	$(MAKE) template
 
