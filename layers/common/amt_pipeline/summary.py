@@ -19,7 +19,7 @@ from amt_pipeline.analysis import (
     scored_trials,
 )
 from amt_pipeline.report_input import ReportInput, json_safe
-from amt_pipeline.trials import ParameterRange
+from amt_pipeline.trials import NON_HYPERPARAMETER_COLUMNS, ParameterRange
 
 TRAINING_STATUSES = ("Completed", "InProgress", "Stopped", "Failed", "Stopping")
 
@@ -27,7 +27,7 @@ TRAINING_STATUSES = ("Completed", "InProgress", "Stopped", "Failed", "Stopping")
 def typed_hyperparameters(row: dict[str, Any], ranges: dict[str, ParameterRange]) -> dict[str, Any]:
     """A trial's tuned hyperparameters as the user wrote them: ints for Integer ranges."""
     out: dict[str, Any] = {}
-    for name in ranges or [k for k in row if k not in _NON_PARAMETER_KEYS]:
+    for name in ranges or [k for k in row if k not in NON_HYPERPARAMETER_COLUMNS]:
         if name not in row:
             continue
         value = row[name]
@@ -40,22 +40,6 @@ def typed_hyperparameters(row: dict[str, Any], ranges: dict[str, ParameterRange]
     return out
 
 
-_NON_PARAMETER_KEYS = frozenset(
-    {
-        "TrainingJobName",
-        "TrainingJobStatus",
-        "FinalObjectiveValue",
-        "TrainingStartTime",
-        "TrainingEndTime",
-        "TrainingElapsedTimeSeconds",
-        "TrainingJobDefinitionName",
-        "TuningJobName",
-        "TrainingJobArn",
-        "CreationTime",
-        "ObjectiveStatus",
-        "FailureReason",
-    }
-)
 
 
 def _seconds(start: Any, end: Any) -> float | None:

@@ -42,6 +42,8 @@ EXTRA_COLUMNS = (
     "ObjectiveStatus",
     "FailureReason",
 )
+# Every column of a trial row that is not a tuned hyperparameter.
+NON_HYPERPARAMETER_COLUMNS = frozenset(SDK_FIXED_COLUMNS + EXTRA_COLUMNS)
 TIME_COLUMNS = ("TrainingStartTime", "TrainingEndTime", "CreationTime")
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 

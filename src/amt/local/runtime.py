@@ -29,6 +29,7 @@ from typing import Any
 
 from amt.local.emulator import AwsEmulator
 from amt.local.template import FunctionSpec, LocalStack, load_template
+from amt_pipeline.data_access import split_s3_uri
 from amt_pipeline.learning_curves import NAMESPACE, host_dimension
 
 REGION = "us-east-1"
@@ -158,21 +159,16 @@ class EmulatedObjectStore:
     def __init__(self, s3: Any):
         self.s3 = s3
 
-    @staticmethod
-    def _split(uri: str) -> tuple[str, str]:
-        bucket, _, key = uri.removeprefix("s3://").partition("/")
-        return bucket, key
-
     def get(self, uri: str) -> bytes:
-        bucket, key = self._split(uri)
+        bucket, key = split_s3_uri(uri)
         return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
 
     def put(self, uri: str, body: bytes) -> None:
-        bucket, key = self._split(uri)
+        bucket, key = split_s3_uri(uri)
         self.s3.put_object(Bucket=bucket, Key=key, Body=body)
 
     def list(self, prefix_uri: str) -> list[str]:
-        bucket, prefix = self._split(prefix_uri)
+        bucket, prefix = split_s3_uri(prefix_uri)
         pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         return [f"s3://{bucket}/{o['Key']}" for page in pages for o in page.get("Contents", [])]
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from amt_pipeline.report_input import ReportInput
-from amt_pipeline.trials import Objective, ParameterRange
+from amt_pipeline.trials import NON_HYPERPARAMETER_COLUMNS, Objective, ParameterRange
 
 STATUS_ORDER = ["Completed", "Stopped", "Failed", "InProgress", "Stopping"]
 PARALLEL_MAX_LINES = 1000
@@ -56,7 +56,7 @@ def _params(report_input: ReportInput, rows: list[dict[str, Any]]) -> list[Param
     # Hyperparameters that trials carry but the describe does not name (other definitions).
     for row in rows:
         for key in row:
-            if key not in names and key not in _KNOWN_COLUMNS:
+            if key not in names and key not in NON_HYPERPARAMETER_COLUMNS:
                 names.append(key)
     params = []
     for i, name in enumerate(names):
@@ -80,22 +80,6 @@ def _params(report_input: ReportInput, rows: list[dict[str, Any]]) -> list[Param
     return params
 
 
-_KNOWN_COLUMNS = frozenset(
-    {
-        "TrainingJobName",
-        "TrainingJobStatus",
-        "FinalObjectiveValue",
-        "TrainingStartTime",
-        "TrainingEndTime",
-        "TrainingElapsedTimeSeconds",
-        "TrainingJobDefinitionName",
-        "TuningJobName",
-        "TrainingJobArn",
-        "CreationTime",
-        "ObjectiveStatus",
-        "FailureReason",
-    }
-)
 
 
 def chart_data(report_input: ReportInput) -> ChartData:

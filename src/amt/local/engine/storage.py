@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
+from amt_pipeline.data_access import split_s3_uri
+
 
 class ObjectStore(Protocol):
     """What the engine needs of S3. The local runtime passes an adapter over moto's S3."""
@@ -16,16 +18,6 @@ class ObjectStore(Protocol):
     def list(self, prefix_uri: str) -> list[str]:
         """Object URIs under a prefix (for S3Prefix channels)."""
         ...
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    """'s3://bucket/a/b' -> ('bucket', 'a/b'); ValueError if it is not an s3:// URI."""
-    if not uri.startswith("s3://"):
-        raise ValueError(f"not an s3:// URI: {uri!r}")
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    if not bucket:
-        raise ValueError(f"no bucket in {uri!r}")
-    return bucket, key
 
 
 class InMemoryObjectStore:
