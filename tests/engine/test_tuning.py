@@ -151,6 +151,20 @@ def test_grid_runs_every_combination_once(engine) -> None:
     assert desc["TrainingJobStatusCounters"]["Completed"] == 6
 
 
+def test_grid_with_its_size_as_the_job_limit_and_parallel_trials_completes(engine) -> None:
+    # As the execution input fills it in: MaxNumberOfTrainingJobs = the grid's size, 3 in parallel.
+    ranges = {
+        "CategoricalParameterRanges": [
+            {"Name": "max_depth", "Values": ["2", "3", "4"]},
+            {"Name": "eta", "Values": ["0.1", "0.3", "0.5"]},
+        ]
+    }
+    request = tuning_request("amt-grid-full", strategy="Grid", ranges=ranges, max_jobs=9, parallel=3)
+    desc = run(engine, request)
+    assert desc["HyperParameterTuningJobStatus"] == "Completed", desc.get("FailureReason")
+    assert desc["TrainingJobStatusCounters"]["Completed"] == 9
+
+
 def test_hyperband_halves_over_num_round(engine) -> None:
     request = tuning_request(
         "amt-hyperband",

@@ -137,6 +137,15 @@ def parse_ranges(parameter_ranges: Mapping[str, Any], strategy: str) -> list[Ran
     return out
 
 
+class _AskTellGridSampler(optuna.samplers.GridSampler):
+    """GridSampler that leaves stopping to the engine. Optuna's stops the study once the
+    grid is exhausted, which raises outside ``study.optimize``; the engine already runs
+    exactly as many trials as the grid has points."""
+
+    def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+        return None
+
+
 def make_sampler(
     strategy: str, seed: int | None, ranges: Sequence[Range], n_startup: int = 10
 ) -> optuna.samplers.BaseSampler:
@@ -144,7 +153,7 @@ def make_sampler(
         return optuna.samplers.RandomSampler(seed=seed)
     if strategy == "Grid":
         space = {r.name: list(r.values) for r in ranges}
-        return optuna.samplers.GridSampler(space, seed=seed)
+        return _AskTellGridSampler(space, seed=seed)
     if strategy == "Bayesian":
         return GPSampler(ranges, seed=seed)
     return optuna.samplers.TPESampler(
