@@ -134,16 +134,26 @@ def cmd_local_run(args: argparse.Namespace) -> int:
         result = LocalPipeline(out_dir, workers=args.workers, on_progress=progress.update).run(raw)
 
     if result.execution_status != "SUCCEEDED":
-        print(f"\nExecution {result.execution_status}: {result.error}\n  {result.cause}", file=sys.stderr)
+        print(f"\nExecution {result.execution_status}: {result.error}\n  {_failure_message(result.cause)}",
+              file=sys.stderr)
     for notification in result.notifications:
         print(f"\n--- notification (SNS) ---\nSubject: {notification['subject']}\n\n{notification['message']}")
-        print("(the link above points into the emulated S3; the report's file is below)")
+        if "https://" in notification["message"]:
+            print("(the link above points into the emulated S3; the report's file is below)")
     for dead in result.dead_letters:
         print(f"\nundelivered event kept in the dead-letter queue: {json.dumps(dead)[:300]}", file=sys.stderr)
     print(f"\nBucket contents: {result.bucket_dir}")
     if result.report_path:
         print(f"Report: {result.report_path.as_uri()}")
     return EXIT_OK if result.succeeded and result.report_path else EXIT_FAILED
+
+
+def _failure_message(cause: str | None) -> str:
+    """A Lambda's error cause is its JSON error (with a stack trace): show the message."""
+    try:
+        return str(json.loads(cause or "")["errorMessage"])
+    except (ValueError, KeyError, TypeError):
+        return cause or ""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -88,7 +88,10 @@ def test_invalid_input_fails_with_a_named_error_and_creates_nothing(tmp_path: Pa
     # and the user was told
     assert len(result.notifications) == 1
     assert "failed" in result.notifications[0]["subject"]
-    assert "InvalidExecutionInput" in result.notifications[0]["message"]
+    message = result.notifications[0]["message"]
+    assert "InvalidExecutionInput" in message
+    assert "strategy" in message and "hyperparameter_ranges.eta" in message
+    assert "stackTrace" not in message and "Traceback" not in message  # the message, not the Lambda's JSON
 
 
 def test_sagemaker_refusing_the_job_fails_the_execution_and_notifies(tmp_path: Path) -> None:

@@ -10,10 +10,13 @@ from tqdm import tqdm
 
 class ProgressBar:
     def __init__(self, total: int):
-        self._bar = tqdm(total=total, unit="trial", desc="tuning", file=sys.stderr, dynamic_ncols=True,
-                         bar_format="{desc} {bar} {n_fmt}/{total_fmt} trials [{elapsed}<{remaining}] {postfix}")
+        self._total = total
+        self._bar: Any = None  # shown from the first trial: a run that fails before tuning shows none
 
     def update(self, progress: Any) -> None:
+        if self._bar is None:
+            self._bar = tqdm(total=self._total, unit="trial", desc="tuning", file=sys.stderr, dynamic_ncols=True,
+                             bar_format="{desc} {bar} {n_fmt}/{total_fmt} trials [{elapsed}<{remaining}] {postfix}")
         done = progress.completed + progress.failed + progress.stopped
         self._bar.total = progress.total
         self._bar.n = done
@@ -27,4 +30,5 @@ class ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
