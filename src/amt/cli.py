@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 DEFAULT_LOCAL_DIR = Path("amt-local")
 
 

@@ -33,10 +33,6 @@ class InvalidExecutionInput(AmtPipelineError):
         super().__init__("; ".join(str(e) for e in self.errors) or "invalid execution input")
 
 
-class DataNotReadable(AmtPipelineError):
-    """A user-supplied S3 URI does not exist or cannot be read."""
-
-
 class TuningJobNotFound(AmtPipelineError):
     """No tuning job of that name exists."""
 

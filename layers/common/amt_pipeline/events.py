@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict
 
 from amt_pipeline.run_layout import RunLayout
 
-TUNING_JOB_STATE_CHANGE = "SageMaker HyperParameter Tuning Job State Change"
 TRIALS_EXTRACTED = "Trials Extracted"
 REPORT_RENDERED = "Report Rendered"
 ENDED_STATUSES = ("Completed", "Failed", "Stopped")

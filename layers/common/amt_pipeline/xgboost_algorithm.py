@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-ALGORITHM_NAME = "xgboost"
 SUPPORTED_VERSIONS = ("1.5-1",)
 DEFAULT_VERSION = "1.5-1"
 
@@ -28,31 +27,6 @@ HYPERPARAMETERS: frozenset[str] = frozenset(
     }
 )
 REQUIRED_HYPERPARAMETERS: frozenset[str] = frozenset({"num_round"})
-
-# Hyperparameters that a tuning job may range over, with the kind of range
-# SageMaker documents for each (Integer ranges take whole numbers).
-TUNABLE_HYPERPARAMETERS: dict[str, Literal["Continuous", "Integer", "Categorical"]] = {
-    "alpha": "Continuous",
-    "colsample_bylevel": "Continuous",
-    "colsample_bynode": "Continuous",
-    "colsample_bytree": "Continuous",
-    "eta": "Continuous",
-    "gamma": "Continuous",
-    "lambda": "Continuous",
-    "max_delta_step": "Integer",
-    "max_depth": "Integer",
-    "min_child_weight": "Continuous",
-    "num_round": "Integer",
-    "subsample": "Continuous",
-    "max_bin": "Integer",
-    "max_leaves": "Integer",
-    "scale_pos_weight": "Continuous",
-    "booster": "Categorical",
-    "grow_policy": "Categorical",
-    "tree_method": "Categorical",
-    "sample_type": "Categorical",
-    "normalize_type": "Categorical",
-}
 
 # Evaluation metrics (xgboost's eval_metric names) and the direction that is better.
 METRIC_DIRECTIONS: dict[str, Literal["Maximize", "Minimize"]] = {
@@ -79,12 +53,3 @@ OBJECTIVE_METRICS: dict[str, Literal["Maximize", "Minimize"]] = {
     for metric, direction in METRIC_DIRECTIONS.items()
 }
 
-
-def split_metric_name(name: str) -> tuple[str, str]:
-    """'validation:accuracy' -> ('validation', 'accuracy'); ValueError if the algorithm does not emit it."""
-    if name not in OBJECTIVE_METRICS:
-        raise ValueError(
-            f"{name!r} is not a metric that XGBoost emits; expected one of {sorted(OBJECTIVE_METRICS)}"
-        )
-    channel, metric = name.split(":", 1)
-    return channel, metric

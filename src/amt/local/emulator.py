@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -63,7 +62,6 @@ class _Hooks:
     def __init__(self) -> None:
         self.lambda_invoker: LambdaInvoker | None = None
         self.sagemaker: Any = None
-        self.lock = threading.Lock()
 
     def remember_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         # before-call sees the serialised request; keep the caller's own arguments for it.

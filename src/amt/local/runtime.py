@@ -186,7 +186,6 @@ class LocalPipeline:
         self.stack = LocalStack(load_template(), REGION, ACCOUNT_ID, STACK_NAME)
         self._events: Queue[dict[str, Any]] = Queue()
         self._rule_queues: dict[str, tuple[str, int]] = {}  # queue url -> (function, max retries)
-        self._attempts: dict[str, int] = {}
 
     # ------------------------------------------------------------ engine
     def _make_engine(self, storage: Any) -> Any:
