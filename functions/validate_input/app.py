@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from amt_pipeline.aws_clients import client
 from amt_pipeline.data_access import check_input_data_readable
+from amt_pipeline.errors import InvalidExecutionInput
 from amt_pipeline.run_plan import plan_run
 from amt_pipeline.settings import Settings
 
@@ -40,17 +41,22 @@ class ValidateRequest(BaseModel):
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     settings = ValidateSettings.from_env()
     request = ValidateRequest.model_validate(event)
-    plan = plan_run(
-        request.input,
-        bucket=settings.bucket_name,
-        role_arn=settings.sagemaker_role_arn,
-        region=settings.aws_region,
-        execution_name=request.execution_name,
-        started_at=request.started_at,
-        stack_name=settings.stack_name,
-    )
-    if plan["dataset"]["kind"] == "s3":
-        check_input_data_readable(plan["dataset"], client("s3"))
+    try:
+        plan = plan_run(
+            request.input,
+            bucket=settings.bucket_name,
+            role_arn=settings.sagemaker_role_arn,
+            region=settings.aws_region,
+            execution_name=request.execution_name,
+            started_at=request.started_at,
+            stack_name=settings.stack_name,
+        )
+        if plan["dataset"]["kind"] == "s3":
+            check_input_data_readable(plan["dataset"], client("s3"))
+    except InvalidExecutionInput as error:
+        logger.info("Execution input refused", fields=[e.field for e in error.errors])
+        metrics.add_metric(name="InputsRefused", unit=MetricUnit.Count, value=1)
+        raise
     logger.info("Run planned", run_id=plan["run_id"], strategy=plan["input"]["strategy"])
     metrics.add_metric(name="RunsPlanned", unit=MetricUnit.Count, value=1)
     return plan
