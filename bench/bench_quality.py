@@ -23,6 +23,23 @@ from amt.local.engine import search  # noqa: E402
 from tests.engine.conftest import TRAIN_URI, VALIDATION_URI, _csv, tuning_request  # noqa: E402
 
 POST_BEST = 0.89815
+# The post's best trial (#48) and its baseline estimator, to score on this machine's XGBoost.
+POST_BEST_HYPERPARAMETERS = {"alpha": "0.05246", "eta": "0.4335", "max_depth": "3", "min_child_weight": "0.21881"}
+POST_BASELINE_HYPERPARAMETERS = {"alpha": "0.2", "eta": "0.2", "max_depth": "5"}
+STATIC = {"num_class": "10", "objective": "multi:softmax", "eval_metric": "accuracy", "num_round": "200",
+          "early_stopping_rounds": "5", "_tuning_objective_metric": "validation:accuracy"}
+
+
+def score_here(hyperparameters: dict[str, str], train: tuple, validation: tuple) -> float:
+    """validation:accuracy of one training job with these hyperparameters, as the engine trains it."""
+    import xgboost as xgb
+
+    from amt.local.engine.algorithm import Controller
+    from amt.local.engine.algorithm import train as train_job
+
+    matrices = [xgb.DMatrix(x, label=y, nthread=1) for x, y in (train, validation)]
+    outcome = train_job({**STATIC, **hyperparameters}, *matrices, Controller(objective_metric="validation:accuracy"))
+    return outcome.final_metrics["validation:accuracy"]
 
 
 def _tpe(strategy: str, seed: int | None, ranges: list, n_startup: int = 10) -> optuna.samplers.BaseSampler:
@@ -46,6 +63,12 @@ def main() -> None:
             TRAIN_URI + "train.csv": _csv(d.data[:1257], d.target[:1257]),
             VALIDATION_URI + "validation.csv": _csv(d.data[1257:], d.target[1257:]),
         }
+    )
+    train, validation = (d.data[:1257], d.target[:1257]), (d.data[1257:], d.target[1257:])
+    print(
+        "reference: the post's best hyperparameters score "
+        f"{score_here(POST_BEST_HYPERPARAMETERS, train, validation):.5f} here (post {POST_BEST}); its baseline "
+        f"{score_here(POST_BASELINE_HYPERPARAMETERS, train, validation):.5f} (post ~0.848)"
     )
     for label in ("Bayesian", "Random", *(("TPE",) if args.tpe else ())):
         strategy = "Bayesian" if label == "TPE" else label
