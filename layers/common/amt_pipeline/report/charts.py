@@ -172,8 +172,12 @@ def parameter_chart(data: ChartData, p: Param, sel: Selections) -> alt.Chart:
         .properties(width=WIDTH, height=HEIGHT, title=f"{data.objective_title} vs {p.name}")
     )
     if p.kind != "Categorical":
-        chart = chart.add_params(sel.brush)
-    return chart.add_params(sel.hover)
+        return chart.add_params(sel.brush, sel.hover)
+    # Each categorical value's own distribution of the objective, behind its trials.
+    box = base.mark_boxplot(opacity=0.35, extent="min-max", size=24).encode(
+        x=x, y=_objective_y(data), color=alt.Color(f"{p.field}:N", legend=None)
+    )
+    return alt.layer(box, chart.add_params(sel.hover))
 
 
 def timeline_chart(data: ChartData, sel: Selections) -> alt.Chart:
