@@ -15,16 +15,8 @@ from amt_pipeline.execution_input import parse_execution_input
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "schema/execution-input.schema.json").read_text())
-EXECUTION_EXAMPLES = [
-    "digits",
-    "digits-random",
-    "digits-stratified",
-    "digits-hyperband",
-    "digits-grid",
-    "own-data",
-    "warm-start",
-    "quick",
-]
+# Every examples/*.json is an execution input (the cleanup payload lives in examples/cleanup/).
+EXECUTION_EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.json"))
 BAD_INPUTS = sorted((ROOT / "tests/unit/bad_inputs").glob("*.json"))
 
 

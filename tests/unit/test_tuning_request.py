@@ -23,16 +23,8 @@ from amt_pipeline.tuning_request import (
 )
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-EXECUTION_EXAMPLES = [
-    "digits",
-    "digits-random",
-    "digits-stratified",
-    "digits-hyperband",
-    "digits-grid",
-    "own-data",
-    "warm-start",
-    "quick",
-]
+# Every examples/*.json is an execution input (the cleanup payload lives in examples/cleanup/).
+EXECUTION_EXAMPLES = sorted(p.stem for p in (EXAMPLES).glob("*.json"))
 LAYOUT = RunLayout("amt-bucket", "run-1")
 ARGS = {
     "layout": LAYOUT,
