@@ -1,0 +1,88 @@
+"""A long-lived training worker of one image environment: ``python -m amt_container.serve``.
+
+The engine starts one per parallel training slot and talks to it over stdin/stdout in frames
+(8-byte big-endian length, then a pickle; both ends are the same Python version). Requests:
+
+- ``("load", {"train": path, "validation": path})``: the job's channels as ``.npz`` files
+  (features, labels), parsed by the engine; each becomes a DMatrix once, reused by every trial.
+- ``("train", spec)``: one trial; ``spec`` holds the typed hyperparameters, the objective metric
+  and the tuner's rules (see ``stopping.py``). The answer is the outcome as a dict.
+
+Anything the worker or xgboost prints goes to stderr: stdout carries only frames.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+import time
+import warnings
+from typing import IO, Any
+
+HEADER = struct.Struct(">Q")
+
+
+def read_frame(stream: IO[bytes]) -> Any | None:
+    head = stream.read(HEADER.size)
+    if len(head) < HEADER.size:
+        return None
+    (size,) = HEADER.unpack(head)
+    return pickle.loads(stream.read(size))
+
+
+def write_frame(stream: IO[bytes], message: Any) -> None:
+    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(HEADER.pack(len(body)) + body)
+    stream.flush()
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.matrices: dict[str, Any] = {}
+
+    def load(self, channels: dict[str, str]) -> dict[str, Any]:
+        import numpy as np
+
+        from amt_container.training import dmatrix
+
+        self.matrices = {}
+        for name, path in channels.items():
+            with np.load(path) as arrays:
+                self.matrices[name] = dmatrix(arrays["features"], arrays["labels"])
+        return {"loaded": sorted(self.matrices)}
+
+    def train(self, spec: dict[str, Any]) -> dict[str, Any]:
+        from amt_container.stopping import StopRule
+        from amt_container.training import train
+
+        started = time.time()
+        outcome = train(
+            spec["hyperparameters"],
+            self.matrices["train"],
+            self.matrices.get("validation"),
+            spec.get("objective_metric"),
+            StopRule.from_spec(spec),
+        )
+        return {**outcome.to_dict(), "start": started, "end": time.time()}
+
+
+def main() -> None:
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    warnings.simplefilter("ignore")  # xgboost's and scikit-learn's warnings would only reach stderr
+    protocol_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # whatever prints to stdout lands on stderr
+    protocol_in = sys.stdin.buffer
+    worker = Worker()
+    while (request := read_frame(protocol_in)) is not None:
+        op, payload = request
+        try:
+            answer = worker.load(payload) if op == "load" else worker.train(payload)
+            write_frame(protocol_out, ("ok", answer))
+        except Exception as e:  # noqa: BLE001 - reported to the engine, which fails the trial with it
+            write_frame(protocol_out, ("error", f"{type(e).__name__}: {e}"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""Train one job as the built-in XGBoost container's algorithm mode trains it, on this environment's XGBoost.
+
+What this reproduces of ``aws/sagemaker-xgboost-container`` (``algorithm_mode/train.py``):
+
+- ``_tuning_objective_metric`` joins ``eval_metric`` (sorted union); the container's own metrics
+  (``accuracy``, ``f1``, ``mse``, ...) go to xgboost as a custom metric, the rest as ``eval_metric``.
+  With no xgboost metric left, the release's own default metric applies.
+- Early stopping: ``early_stopping_rounds`` on the ``validation`` channel, on the tuning objective
+  (else the last ``eval_metric``), maximising the container's XGB_MAXIMIZE_METRICS. The saved model
+  is the best iteration's; the reported final metrics are the LAST evaluated round's, because
+  SageMaker reads them from the log, whose last line is the last round. Values are rounded to
+  5 decimals, as the log prints them.
+- ``nthread`` is forced to 1: the engine runs trials in parallel processes instead.
+
+The hyperparameters arrive typed and validated (the engine checks them as the container's
+``hyperparameter_validation.py`` does before a trial starts): a failure here is the algorithm's own.
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+import tarfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from amt_container.metrics import CUSTOM_METRICS, custom_metric
+
+MODEL_FILE = "xgboost-model"
+METRIC_DECIMALS = 5
+# sagemaker_xgboost_container.constants.xgb_constants.XGB_MAXIMIZE_METRICS
+MAXIMIZE_METRICS = frozenset(
+    {
+        "accuracy",
+        "auc",
+        "aucpr",
+        "balanced_accuracy",
+        "f1",
+        "f1_binary",
+        "f1_macro",
+        "map",
+        "ndcg",
+        "precision",
+        "precision_macro",
+        "precision_micro",
+        "r2",
+        "recall",
+        "recall_macro",
+        "recall_micro",
+    }
+)
+# Accepted by the container, no effect on a local CPU trial.
+IGNORED = frozenset(
+    {
+        "csv_weights",
+        "nthread",
+        "use_dask_gpu_training",
+        "deterministic_histogram",
+        "single_precision_histogram",
+        "lambda_bias",
+        "verbosity",
+        "save_model_on_termination",
+    }
+)
+
+
+@dataclass
+class TrainingOutcome:
+    status: str  # Completed | Failed | Stopped
+    failure_reason: str | None = None
+    stop_reason: str | None = None
+    history: dict[str, list[float]] = field(default_factory=dict)
+    final_metrics: dict[str, float] = field(default_factory=dict)
+    model_tar_gz: bytes | None = None
+    best_iteration: int | None = None
+    rounds: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# After each round: (round index, objective value or None) -> a stop reason, or None to go on.
+StopRule = Callable[[int, float | None], str | None]
+
+
+def maximize(metric: str) -> bool:
+    return metric.split("@")[0] in MAXIMIZE_METRICS
+
+
+def model_tar_gz(raw_model: bytes) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        info = tarfile.TarInfo(MODEL_FILE)
+        info.size = len(raw_model)
+        info.mtime = int(time.time())
+        tar.addfile(info, io.BytesIO(raw_model))
+    return buf.getvalue()
+
+
+def xgb_params(hp: Mapping[str, Any], n_rows: int) -> tuple[dict[str, Any], int, int | None, list[str]]:
+    """Typed hyperparameters -> (xgboost params, num_round, early_stopping_rounds, container metrics)."""
+    params = {k: v for k, v in hp.items() if k not in IGNORED}
+    num_round = params.pop("num_round")
+    early = params.pop("early_stopping_rounds", None)
+    tuning = params.pop("_tuning_objective_metric", None)
+    eval_metric = list(params.pop("eval_metric", []))
+    union = sorted(set(eval_metric) | {tuning.split(":", 1)[1]}) if tuning else eval_metric
+    custom = [m for m in union if m in CUSTOM_METRICS]
+    native = [m for m in union if m not in CUSTOM_METRICS]
+    if native:
+        params["eval_metric"] = native
+    if "updater" in params:
+        params["updater"] = ",".join(params["updater"])
+    if "monotone_constraints" in params:
+        params["monotone_constraints"] = params["monotone_constraints"].replace("[", "(").replace("]", ")")
+    params["nthread"] = 1
+    params["verbosity"] = 0
+    return params, num_round, early, custom
+
+
+def early_stopping_metric(hp: Mapping[str, Any]) -> str | None:
+    tuning = hp.get("_tuning_objective_metric")
+    if tuning:
+        return tuning.split(":", 1)[1]
+    metrics = hp.get("eval_metric") or []
+    return metrics[-1] if metrics else None
+
+
+def dmatrix(features: np.ndarray, labels: np.ndarray) -> Any:
+    """XGBoost 1.x under numpy 2 accepts only C-contiguous float64 labels (its np.array(copy=False))."""
+    import xgboost as xgb
+
+    return xgb.DMatrix(
+        np.ascontiguousarray(features, dtype=np.float32),
+        label=np.ascontiguousarray(labels, dtype=np.float64),
+        nthread=1,
+    )
+
+
+def _metric_argument(xgb: Any, evaluate: Callable | None) -> dict[str, Any]:
+    """``custom_metric`` from XGBoost 1.6, ``feval`` before (the container passes ``feval``)."""
+    if evaluate is None:
+        return {}
+    if "custom_metric" in inspect.signature(xgb.train).parameters:
+        return {"custom_metric": evaluate}
+    return {"feval": evaluate}
+
+
+def _failed(message: str, started: float) -> TrainingOutcome:
+    return TrainingOutcome(
+        "Failed",
+        failure_reason=f"AlgorithmError: XGB train call failed with exception:\n {message}",
+        seconds=time.perf_counter() - started,
+    )
+
+
+def train(hp: Mapping[str, Any], dtrain: Any, dvalidation: Any | None, objective_metric: str | None,
+          stop_rule: StopRule | None = None) -> TrainingOutcome:
+    """Train one job; never raises for the job's own failures."""
+    import xgboost as xgb
+
+    started = time.perf_counter()
+    params, num_round, early_rounds, custom = xgb_params(hp, dtrain.num_row())
+    evals = [(dtrain, "train")] + ([(dvalidation, "validation")] if dvalidation is not None else [])
+    stop: dict[str, str] = {}
+    rule: StopRule = stop_rule or (lambda _round, _value: None)
+
+    class _Tuner(xgb.callback.TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
+            value = None
+            if objective_metric:
+                channel, metric = objective_metric.split(":", 1)
+                series = evals_log.get(channel, {}).get(metric)
+                value = round(float(series[-1]), METRIC_DECIMALS) if series else None
+            reason = rule(epoch, value)
+            if reason:
+                stop["reason"] = reason
+                return True
+            return False
+
+    callbacks: list[Any] = [_Tuner()]
+    es_metric = early_stopping_metric(hp)
+    if early_rounds and dvalidation is not None and es_metric:
+        callbacks.append(
+            xgb.callback.EarlyStopping(
+                rounds=early_rounds,
+                data_name="validation",
+                metric_name=es_metric,
+                maximize=maximize(es_metric),
+                save_best=True,
+            )
+        )
+    evals_result: dict[str, dict[str, list[float]]] = {}
+    try:
+        bst = xgb.train(
+            params,
+            dtrain,
+            num_boost_round=num_round,
+            evals=evals,
+            evals_result=evals_result,
+            callbacks=callbacks,
+            verbose_eval=False,
+            **_metric_argument(xgb, custom_metric(custom)),
+        )
+    except xgb.core.XGBoostError as e:
+        text = str(e).strip()
+        return _failed(text.splitlines()[0] if text else type(e).__name__, started)
+    except Exception as e:  # noqa: BLE001 - the container reports any training exception the same way
+        return _failed(str(e), started)
+
+    history = {
+        f"{channel}:{metric}": [round(float(v), METRIC_DECIMALS) for v in values]
+        for channel, metrics in evals_result.items()
+        for metric, values in metrics.items()
+    }
+    final = {name: values[-1] for name, values in history.items() if values}
+    rounds = max((len(v) for v in history.values()), default=0)
+    best_iteration = getattr(bst, "best_iteration", None) if early_rounds else None
+    return TrainingOutcome(
+        status="Stopped" if stop else "Completed",
+        stop_reason=stop.get("reason"),
+        history=history,
+        final_metrics=final,
+        model_tar_gz=model_tar_gz(bytes(bst.save_raw())),
+        best_iteration=best_iteration,
+        rounds=rounds,
+        seconds=time.perf_counter() - started,
+    )
