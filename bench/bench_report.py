@@ -28,11 +28,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from amt_pipeline.report import render_report
+from amt_pipeline.report.render import render_report
 from amt_pipeline.report.synthetic import report_input, training_job_summaries, tuning_job_describe
-from amt_pipeline.report_input import ReportInput, json_safe
-from amt_pipeline.summary import summarize
-from amt_pipeline.trials import trials_table
+from amt_pipeline.trials.report_input import ReportInput, json_safe
+from amt_pipeline.trials.summary import summarize
+from amt_pipeline.trials.table import trials_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"

@@ -18,8 +18,8 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from amt_pipeline.aws_clients import client
-from amt_pipeline.cleanup import CleanupRequest, clean_up_run
+from amt_pipeline.aws.clients import client
+from amt_pipeline.run.cleanup import CleanupRequest, clean_up_run
 from amt_pipeline.settings import BucketSettings
 
 logger = Logger()

@@ -8,10 +8,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from amt_pipeline.adapters import EventPublisher, ObjectStore
-from amt_pipeline.aws_clients import client
+from amt_pipeline.aws.adapters import EventPublisher, ObjectStore
+from amt_pipeline.aws.clients import client
+from amt_pipeline.aws.idempotency import once_per
 from amt_pipeline.events import RunStepDetail, TuningJobStateChangeEvent
-from amt_pipeline.idempotency import once_per
 from amt_pipeline.settings import PipelineStepSettings
 from amt_pipeline.steps import extract_trials
 

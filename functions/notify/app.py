@@ -8,10 +8,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from amt_pipeline.adapters import Notifier, ObjectStore
-from amt_pipeline.aws_clients import client
+from amt_pipeline.aws.adapters import Notifier, ObjectStore
+from amt_pipeline.aws.clients import client
+from amt_pipeline.aws.idempotency import once_per
 from amt_pipeline.events import RunStepEvent
-from amt_pipeline.idempotency import once_per
 from amt_pipeline.settings import NotifySettings
 from amt_pipeline.steps import notify
 

@@ -8,9 +8,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from amt_pipeline.adapters import ObjectStore
-from amt_pipeline.aws_clients import client
-from amt_pipeline.datasets import builtin_dataset_files
+from amt_pipeline.aws.adapters import ObjectStore
+from amt_pipeline.aws.clients import client
+from amt_pipeline.run.datasets import builtin_dataset_files
 
 logger = Logger()
 tracer = Tracer()

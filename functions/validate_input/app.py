@@ -11,10 +11,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from amt_pipeline.aws_clients import client
-from amt_pipeline.data_access import check_input_data_readable
+from amt_pipeline.aws.clients import client
 from amt_pipeline.errors import InvalidExecutionInput
-from amt_pipeline.run_plan import plan_run
+from amt_pipeline.run.input_data_check import check_input_data_readable
+from amt_pipeline.run.plan import plan_run
 from amt_pipeline.settings import Settings
 
 logger = Logger()

@@ -34,7 +34,7 @@ def _print_field_errors(error: Any) -> None:
 # ------------------------------------------------------------------ validate
 def cmd_validate(args: argparse.Namespace) -> int:
     from amt_pipeline.errors import InvalidExecutionInput
-    from amt_pipeline.execution_input import input_warnings, parse_execution_input
+    from amt_pipeline.run.execution_input import input_warnings, parse_execution_input
 
     try:
         model = parse_execution_input(_read_input(args.config))
@@ -52,7 +52,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     import boto3
 
     from amt_pipeline.errors import InvalidExecutionInput
-    from amt_pipeline.execution_input import parse_execution_input
+    from amt_pipeline.run.execution_input import parse_execution_input
 
     raw = _read_input(args.config)
     try:
@@ -86,8 +86,8 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 # -------------------------------------------------------------------- report
 def cmd_report(args: argparse.Namespace) -> int:
-    from amt_pipeline.report import render_report
-    from amt_pipeline.report_input import collect_compared_jobs
+    from amt_pipeline.report.render import render_report
+    from amt_pipeline.trials.report_input import collect_compared_jobs
 
     if args.local:
         # The engine answers SageMaker's calls from the local run's saved state.
@@ -99,7 +99,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         import boto3
 
-        from amt_pipeline.learning_curves import add_learning_curves
+        from amt_pipeline.trials.learning_curves import add_learning_curves
 
         session = boto3.Session(region_name=args.region) if args.region else boto3.Session()
         report_input = add_learning_curves(collect_compared_jobs(session.client("sagemaker"), args.jobs),
@@ -115,7 +115,7 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     from amt.local.progress import ProgressBar
     from amt.local.runtime import LocalPipeline
     from amt_pipeline.errors import InvalidExecutionInput
-    from amt_pipeline.execution_input import parse_execution_input
+    from amt_pipeline.run.execution_input import parse_execution_input
 
     raw = _read_input(args.config)
     if args.seed is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from amt_pipeline.report import render_report
+from amt_pipeline.report.render import render_report
 from amt_pipeline.report.synthetic import report_input
 
 pytestmark = pytest.mark.browser

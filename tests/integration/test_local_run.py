@@ -85,7 +85,7 @@ def tuned(reports: Path) -> list[tuple[dict[str, float], float]]:
 
 
 def _ranges() -> dict[str, Any]:
-    from amt_pipeline.execution_input import parse_execution_input
+    from amt_pipeline.run.execution_input import parse_execution_input
 
     return parse_execution_input(QUICK).model_dump(mode="json")["hyperparameter_ranges"]
 

@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 
 from amt_pipeline.report.synthetic import START, training_job_summaries, tuning_job_describe
-from amt_pipeline.trials import fetch_training_jobs, sdk_columns, trials_table
+from amt_pipeline.trials.table import fetch_training_jobs, sdk_columns, trials_table
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "sdk_trials_dataframe.py"

@@ -6,16 +6,16 @@ import random
 
 import pytest
 
-from amt_pipeline.analysis import (
+from amt_pipeline.report.synthetic import tuning_job_describe
+from amt_pipeline.run.execution_input import parse_execution_input
+from amt_pipeline.trials.analysis import (
     MIN_TRIALS_FOR_IMPORTANCE,
     boundary_analysis,
     hyperparameter_importance,
     next_execution_input,
     rank_trials,
 )
-from amt_pipeline.execution_input import parse_execution_input
-from amt_pipeline.report.synthetic import tuning_job_describe
-from amt_pipeline.trials import Objective, ParameterRange
+from amt_pipeline.trials.table import Objective, ParameterRange
 
 MAXIMIZE = Objective("validation:accuracy", "Maximize")
 MINIMIZE = Objective("validation:mlogloss", "Minimize")
@@ -139,7 +139,7 @@ def test_too_few_trials_give_no_boundary_verdict():
 def test_the_next_input_warm_starts_and_is_a_valid_execution_input():
     # Given the post's job, warm-started itself from one parent, with eta crowding its top
     describe = tuning_job_describe("round-2", parents=("round-1",))
-    from amt_pipeline.trials import parameter_ranges
+    from amt_pipeline.trials.table import parameter_ranges
 
     ranges = parameter_ranges(describe)
     rows = _rows(50, lambda e, d, a, r: 0.85 + 0.1 * e)
@@ -167,7 +167,7 @@ def test_the_next_input_warm_starts_and_is_a_valid_execution_input():
 
 def test_a_job_without_any_objective_suggests_no_warm_start():
     describe = tuning_job_describe("failed-job", status="Failed")
-    from amt_pipeline.trials import parameter_ranges
+    from amt_pipeline.trials.table import parameter_ranges
 
     suggestion = next_execution_input(describe, parameter_ranges(describe), [], scored_trial_count=0)
     assert "warm_start" not in suggestion

@@ -1,4 +1,4 @@
-"""Cleanup of a run's objects (amt_pipeline.cleanup), against moto's S3."""
+"""Cleanup of a run's objects (amt_pipeline.run.cleanup), against moto's S3."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from amt_pipeline.aws_clients import reset_clients
-from amt_pipeline.cleanup import (
+from amt_pipeline.aws.clients import reset_clients
+from amt_pipeline.errors import UnsafeCleanupRequest
+from amt_pipeline.run.cleanup import (
     ALL_PARTS,
     DELETE_BATCH_SIZE,
     MAX_KEYS_REPORTED,
@@ -22,8 +23,7 @@ from amt_pipeline.cleanup import (
     CleanupRequest,
     clean_up_run,
 )
-from amt_pipeline.errors import UnsafeCleanupRequest
-from amt_pipeline.run_layout import RUN_ID_PATTERN, RUN_PARTS, RunLayout
+from amt_pipeline.run.layout import RUN_ID_PATTERN, RUN_PARTS, RunLayout
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "amt-pipeline-test-bucket"

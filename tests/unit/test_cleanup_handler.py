@@ -11,9 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from amt_pipeline.aws_clients import client, reset_clients
+from amt_pipeline.aws.clients import client, reset_clients
 from amt_pipeline.errors import UnsafeCleanupRequest
-from amt_pipeline.run_layout import RunLayout
+from amt_pipeline.run.layout import RunLayout
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"
@@ -123,7 +123,7 @@ def test_all_event_deletes_the_whole_run_and_nothing_else(app, s3):
 
 
 def test_the_handler_uses_the_shared_s3_client(app, s3):
-    # Given a spy on the client the handler gets from amt_pipeline.aws_clients
+    # Given a spy on the client the handler gets from amt_pipeline.aws.clients
     calls: list[str] = []
     client("s3").meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
     # When the handler runs / Then its S3 calls went through that client

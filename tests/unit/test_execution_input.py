@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amt_pipeline.errors import InvalidExecutionInput
-from amt_pipeline.execution_input import (
+from amt_pipeline.run.execution_input import (
     MAX_INPUT_BYTES,
     BuiltinDataset,
     CategoricalRange,

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from amt_pipeline.image_uris import UnknownImageRegion, xgboost_image_uri, xgboost_regions, xgboost_versions
+from amt_pipeline.run.image_uris import UnknownImageRegion, xgboost_image_uri, xgboost_regions, xgboost_versions
 from tests.sdk.test_trials_match_the_sdk import sdk_venv_python
 
 # What sagemaker 3.27.0's image_uris.retrieve("xgboost", region, "1.5-1") returns.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from moto import mock_aws
 
-from amt_pipeline.learning_curves import (
+from amt_pipeline.trials.learning_curves import (
     NAMESPACE,
     best_trials,
     curve_metrics,

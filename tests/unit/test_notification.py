@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from amt_pipeline.notification import SUBJECT_MAX, compose_notification
+from amt_pipeline.report.notification import SUBJECT_MAX, compose_notification
 from amt_pipeline.report.synthetic import report_input, training_job_summaries, tuning_job_describe
-from amt_pipeline.report_input import ReportInput
-from amt_pipeline.summary import summarize
-from amt_pipeline.trials import trials_table
+from amt_pipeline.trials.report_input import ReportInput
+from amt_pipeline.trials.summary import summarize
+from amt_pipeline.trials.table import trials_table
 
 URL = "https://amt-bucket.s3.amazonaws.com/runs/xgb-digits/reports/index.html?X-Amz-Signature=abc"
 

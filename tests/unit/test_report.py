@@ -7,10 +7,9 @@ import re
 
 import pytest
 
-from amt_pipeline.report import render_report
-from amt_pipeline.report.render import script_json, vega_bundle
+from amt_pipeline.report.render import render_report, script_json, vega_bundle
 from amt_pipeline.report.synthetic import report_input, tuning_job_describe
-from amt_pipeline.report_input import ReportInput
+from amt_pipeline.trials.report_input import ReportInput
 
 EVIL = "<script>alert(1)</script>"
 

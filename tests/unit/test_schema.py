@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from amt_pipeline.errors import InvalidExecutionInput
-from amt_pipeline.execution_input import parse_execution_input
+from amt_pipeline.run.execution_input import parse_execution_input
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "schema/execution-input.schema.json").read_text())

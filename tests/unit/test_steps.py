@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from pydantic import ValidationError
 
-from amt_pipeline.adapters import EventPublisher, Notifier, ObjectStore
+from amt_pipeline.aws.adapters import EventPublisher, Notifier, ObjectStore
 from amt_pipeline.events import RunStepDetail
 from amt_pipeline.report import synthetic
 from amt_pipeline.settings import NotifySettings

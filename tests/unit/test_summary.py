@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from amt_pipeline.report.synthetic import report_input, training_job_summaries, tuning_job_describe
-from amt_pipeline.report_input import Baseline, ReportInput
-from amt_pipeline.summary import summarize
-from amt_pipeline.trials import trials_table
+from amt_pipeline.trials.report_input import Baseline, ReportInput
+from amt_pipeline.trials.summary import summarize
+from amt_pipeline.trials.table import trials_table
 
 
 def test_a_completed_job_names_its_best_trial_and_gain_over_the_baseline():

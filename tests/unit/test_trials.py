@@ -12,8 +12,8 @@ from botocore.stub import Stubber
 
 from amt_pipeline.errors import TuningJobNotFound
 from amt_pipeline.report.synthetic import START, training_job_summaries, tuning_job_describe
-from amt_pipeline.report_input import ReportInput, collect_report_input, trials_csv
-from amt_pipeline.trials import (
+from amt_pipeline.trials.report_input import ReportInput, collect_report_input, trials_csv
+from amt_pipeline.trials.table import (
     EXTRA_COLUMNS,
     fetch_training_jobs,
     objective_of,

@@ -13,9 +13,9 @@ import pytest
 from botocore.model import ServiceModel
 from botocore.validate import validate_parameters
 
-from amt_pipeline.execution_input import parse_execution_input
-from amt_pipeline.run_layout import RunLayout
-from amt_pipeline.tuning_request import (
+from amt_pipeline.run.execution_input import parse_execution_input
+from amt_pipeline.run.layout import RunLayout
+from amt_pipeline.run.tuning_request import (
     RUN_ID_TAG,
     STACK_TAG,
     baseline_training_request,
@@ -228,7 +228,7 @@ def test_hyperparameter_values_are_strings_as_sagemaker_wants() -> None:
 
 
 def test_plan_requests_are_the_same_builders() -> None:
-    from amt_pipeline.run_plan import plan_run
+    from amt_pipeline.run.plan import plan_run
 
     p = plan_run(
         {"job_name": "run-1"},

@@ -11,7 +11,7 @@ from typing import Literal
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict
 
-from amt_pipeline.run_layout import RunLayout
+from amt_pipeline.run.layout import RunLayout
 
 TRIALS_EXTRACTED = "Trials Extracted"
 REPORT_RENDERED = "Report Rendered"

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from amt_pipeline.adapters import HTML_CONTENT_TYPE, EventPublisher, Notifier, ObjectStore
+from amt_pipeline.aws.adapters import HTML_CONTENT_TYPE, EventPublisher, Notifier, ObjectStore
 from amt_pipeline.events import REPORT_RENDERED, TRIALS_EXTRACTED, RunStepDetail
-from amt_pipeline.run_layout import baseline_job_name
+from amt_pipeline.run.layout import baseline_job_name
 
 
 def extract_trials(sagemaker: Any, cloudwatch: Any, store: ObjectStore, events: EventPublisher, *,
                    step: RunStepDetail) -> dict[str, Any]:
     """Every trial of the job (paginated list calls) and the best trials' learning curves,
     stored as trials.json + trials.csv."""
-    from amt_pipeline.learning_curves import add_learning_curves
-    from amt_pipeline.report_input import collect_report_input, trials_csv
+    from amt_pipeline.trials.learning_curves import add_learning_curves
+    from amt_pipeline.trials.report_input import collect_report_input, trials_csv
 
     layout = step.layout
     report_input = add_learning_curves(
@@ -42,9 +42,9 @@ def extract_trials(sagemaker: Any, cloudwatch: Any, store: ObjectStore, events: 
 
 def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDetail) -> dict[str, Any]:
     """index.html and summary.json from the stored trials."""
-    from amt_pipeline.report import render_report as render_html
-    from amt_pipeline.report_input import ReportInput
-    from amt_pipeline.summary import summarize
+    from amt_pipeline.report.render import render_report as render_html
+    from amt_pipeline.trials.report_input import ReportInput
+    from amt_pipeline.trials.summary import summarize
 
     layout = step.layout
     report_input = ReportInput.from_json(store.get_text(layout.trials_json_key))
@@ -58,7 +58,7 @@ def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDe
 def notify(store: ObjectStore, notifier: Notifier, link_expiry_seconds: int, *,
            step: RunStepDetail) -> dict[str, str]:
     """One SNS message: status, best objective and hyperparameters, baseline, report link."""
-    from amt_pipeline.notification import compose_notification
+    from amt_pipeline.report.notification import compose_notification
 
     layout = step.layout
     summary = store.get_json(layout.summary_key)

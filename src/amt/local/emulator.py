@@ -30,7 +30,7 @@ import botocore.handlers
 from botocore import xform_name
 from botocore.awsrequest import AWSResponse
 
-from amt_pipeline.aws_clients import reset_clients
+from amt_pipeline.aws.clients import reset_clients
 
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},

@@ -29,8 +29,8 @@ from typing import Any
 
 from amt.local.emulator import AwsEmulator
 from amt.local.template import FunctionSpec, LocalStack, load_template
-from amt_pipeline.data_access import split_s3_uri
-from amt_pipeline.learning_curves import NAMESPACE, host_dimension
+from amt_pipeline.aws.s3_uri import split_s3_uri
+from amt_pipeline.trials.learning_curves import NAMESPACE, host_dimension
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"

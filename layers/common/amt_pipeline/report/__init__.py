@@ -1,5 +1,5 @@
-"""The tuning report: one self-contained HTML page (charts by Altair, Vega scripts inlined)."""
+"""How a finished tuning job is told: the HTML report (``render``) and the SNS message (``notification``).
 
-from amt_pipeline.report.render import render_report
-
-__all__ = ["render_report"]
+Import ``amt_pipeline.report.render`` for the page: this package itself imports
+nothing, so the notify step does not pay pandas' and Altair's import time.
+"""

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from amt_pipeline.report_input import ReportInput
-from amt_pipeline.trials import NON_HYPERPARAMETER_COLUMNS, Objective, ParameterRange
+from amt_pipeline.trials.report_input import ReportInput
+from amt_pipeline.trials.table import NON_HYPERPARAMETER_COLUMNS, Objective, ParameterRange
 
 STATUS_ORDER = ["Completed", "Stopped", "Failed", "InProgress", "Stopping"]
 PARALLEL_MAX_LINES = 1000

@@ -23,11 +23,11 @@ from importlib import resources
 from typing import Any
 
 from amt_pipeline import __version__
-from amt_pipeline.analysis import rank_trials
 from amt_pipeline.report import charts
 from amt_pipeline.report.frame import chart_data, parallel_frame
-from amt_pipeline.report_input import ReportInput, json_safe, trials_csv, trials_json
-from amt_pipeline.summary import summarize
+from amt_pipeline.trials.analysis import rank_trials
+from amt_pipeline.trials.report_input import ReportInput, json_safe, trials_csv, trials_json
+from amt_pipeline.trials.summary import summarize
 
 ASSET_PACKAGE = "amt_pipeline.report"
 VEGA_BUNDLE = "vega-bundle.min.js"

@@ -13,8 +13,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from amt_pipeline.report_input import Baseline, CurvePoint, ReportInput, json_safe
-from amt_pipeline.trials import trials_table
+from amt_pipeline.trials.report_input import Baseline, CurvePoint, ReportInput, json_safe
+from amt_pipeline.trials.table import trials_table
 
 START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 OBJECTIVE = "validation:accuracy"

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from amt_pipeline.xgboost_algorithm import HYPERPARAMETERS, OBJECTIVE_METRICS
+from amt_pipeline.run.xgboost_algorithm import HYPERPARAMETERS, OBJECTIVE_METRICS
 
 MODEL_FILE = "xgboost-model"
 # sagemaker_xgboost_container.constants.xgb_constants.XGB_MAXIMIZE_METRICS

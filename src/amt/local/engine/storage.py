@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Protocol
 
-from amt_pipeline.data_access import split_s3_uri
+from amt_pipeline.aws.s3_uri import split_s3_uri
 
 
 class ObjectStore(Protocol):

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from amt_pipeline.trials import Objective, ParameterRange
-from amt_pipeline.xgboost_algorithm import SUPPORTED_VERSIONS as XGBOOST_VERSIONS
+from amt_pipeline.run.xgboost_algorithm import SUPPORTED_VERSIONS as XGBOOST_VERSIONS
+from amt_pipeline.trials.table import Objective, ParameterRange
 
 MIN_TRIALS_FOR_IMPORTANCE = 10
 FEW_TRIALS_FOR_IMPORTANCE = 30

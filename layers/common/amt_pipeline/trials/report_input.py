@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from amt_pipeline.errors import TuningJobNotFound
-from amt_pipeline.trials import (
+from amt_pipeline.trials.table import (
     NOT_FOUND_CODES,
     TIME_COLUMNS,
     Objective,
@@ -277,7 +277,7 @@ def collect_report_input(
 def collect_compared_jobs(sagemaker_client: Any, tuning_job_names: list[str]) -> ReportInput:
     """Several tuning jobs in one report: the first leads (objective, baseline, summary),
     the others' trials are shown beside it, told apart by their TuningJobName."""
-    from amt_pipeline.run_layout import baseline_job_name
+    from amt_pipeline.run.layout import baseline_job_name
 
     # A job this stack started has a baseline named after it; for any other job, none is found.
     lead = collect_report_input(sagemaker_client, tuning_job_names[0],

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.persistence.dynamodb import DynamoDBPersistenceLayer
 
-from amt_pipeline.aws_clients import client
+from amt_pipeline.aws.clients import client
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Long enough to swallow SageMaker's and EventBridge's duplicates (minutes apart);

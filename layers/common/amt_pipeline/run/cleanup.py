@@ -28,9 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 from pydantic_core import PydanticCustomError
 
 from amt_pipeline.errors import AmtPipelineError, FieldError, UnsafeCleanupRequest
-from amt_pipeline.run_layout import RUN_ID_PATTERN, RUN_PARTS, RUNS_ROOT, RunLayout
+from amt_pipeline.run.layout import RUN_ID_PATTERN, RUN_PARTS, RUNS_ROOT, RunLayout
 
-RunPart = Literal["data", "output", "reports"]  # run_layout.RUN_PARTS, as a type (a test checks)
+RunPart = Literal["data", "output", "reports"]  # layout.RUN_PARTS, as a type (a test checks)
 ALL_PARTS: tuple[RunPart, ...] = get_args(RunPart)
 DELETE_BATCH_SIZE = 1000  # S3 DeleteObjects takes at most 1,000 keys per call.
 MAX_KEYS_REPORTED = 100  # how many deleted keys the result lists (the counts cover all).

@@ -23,6 +23,6 @@ def client(service: str) -> Any:
 def reset_clients() -> None:
     """Forget cached clients (tests: after entering a new moto mock)."""
     client.cache_clear()
-    from amt_pipeline.idempotency import forget_persistence
+    from amt_pipeline.aws.idempotency import forget_persistence
 
     forget_persistence()

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from amt_pipeline.report_input import CurvePoint, ReportInput
+from amt_pipeline.trials.report_input import CurvePoint, ReportInput
 
 NAMESPACE = "/aws/sagemaker/TrainingJobs"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit

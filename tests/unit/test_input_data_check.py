@@ -9,8 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from amt_pipeline.data_access import check_input_data_readable, split_s3_uri
+from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.errors import InvalidExecutionInput
+from amt_pipeline.run.input_data_check import check_input_data_readable
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from amt_pipeline.analysis import (
+from amt_pipeline.trials.analysis import (
     boundary_analysis,
     hyperparameter_importance,
     next_execution_input,
@@ -18,8 +18,8 @@ from amt_pipeline.analysis import (
     rank_trials,
     scored_trials,
 )
-from amt_pipeline.report_input import ReportInput, json_safe
-from amt_pipeline.trials import NON_HYPERPARAMETER_COLUMNS, ParameterRange
+from amt_pipeline.trials.report_input import ReportInput, json_safe
+from amt_pipeline.trials.table import NON_HYPERPARAMETER_COLUMNS, ParameterRange
 
 TRAINING_STATUSES = ("Completed", "InProgress", "Stopped", "Failed", "Stopping")
 

@@ -29,8 +29,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, JsonValue, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
-from amt_pipeline import xgboost_algorithm as xgb
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
+from amt_pipeline.run import xgboost_algorithm as xgb
 
 logger = logging.getLogger(__name__)
 

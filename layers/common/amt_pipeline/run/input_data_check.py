@@ -12,22 +12,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
+from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
 
 NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 NO_BUCKET = {"NoSuchBucket"}
 DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "InvalidObjectState"}
 PREFIX_PROBE = 100  # objects looked at under a prefix to find a non-empty one
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    """'s3://bucket/a/b.csv' -> ('bucket', 'a/b.csv')."""
-    if not uri.startswith("s3://"):
-        raise ValueError(f"not an s3:// URI: {uri!r}")
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    if not bucket:
-        raise ValueError(f"no bucket in {uri!r}")
-    return bucket, key
 
 
 def check_input_data_readable(dataset_plan: dict[str, Any], s3_client: Any) -> None:

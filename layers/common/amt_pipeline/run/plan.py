@@ -10,9 +10,9 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from amt_pipeline.execution_input import BuiltinDataset, ExecutionInput, parse_execution_input
-from amt_pipeline.run_layout import RunLayout, baseline_job_name
-from amt_pipeline.tuning_request import baseline_training_request, tuning_job_request
+from amt_pipeline.run.execution_input import BuiltinDataset, ExecutionInput, parse_execution_input
+from amt_pipeline.run.layout import RunLayout, baseline_job_name
+from amt_pipeline.run.tuning_request import baseline_training_request, tuning_job_request
 
 DEFAULT_RUN_ID_PREFIX = "amt-"
 
