@@ -41,7 +41,7 @@ from amt.local.engine.records import (
     to_millis,
 )
 from amt.local.engine.storage import ObjectStore, split_s3_uri
-from amt_pipeline.xgboost_algorithm import OBJECTIVE_METRICS
+from amt_pipeline.run.xgboost_algorithm import OBJECTIVE_METRICS
 
 log = logging.getLogger(__name__)
 
