@@ -12,6 +12,7 @@ import pytest
 
 from amt.local.engine import search
 from amt.local.engine.gp_sampler import GPSampler, _Coder, uses_log
+from amt.local.engine.ranges import Range, parse_ranges
 
 POST_RANGES = {
     "ContinuousParameterRanges": [
@@ -36,13 +37,13 @@ MIXED_RANGES = {
 }
 
 
-def _ranges(spec: dict) -> list[search.Range]:
-    return search.parse_ranges(spec, "Bayesian")
+def _ranges(spec: dict) -> list[Range]:
+    return parse_ranges(spec, "Bayesian")
 
 
 def _run(
     sampler: optuna.samplers.BaseSampler,
-    ranges: Sequence[search.Range],
+    ranges: Sequence[Range],
     objective: Callable[[dict[str, str]], float],
     total: int,
     parallel: int = 3,

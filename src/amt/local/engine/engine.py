@@ -30,7 +30,15 @@ import optuna
 
 from amt.local.engine import search, worker
 from amt.local.engine.algorithm import unknown_hyperparameters
-from amt.local.engine.errors import LocalSageMakerError, validation
+from amt.local.engine.errors import (
+    LocalSageMakerError,
+    ResourceInUse,
+    ResourceLimitExceeded,
+    ResourceNotFound,
+    ValidationException,
+    not_found,
+)
+from amt.local.engine.ranges import parse_ranges
 from amt.local.engine.records import (
     StateStore,
     drop_none,
@@ -95,7 +103,7 @@ class _Validator:
         shape = cls._model.operation_model(operation).input_shape
         report = ParamValidator().validate(params, shape)
         if report.has_errors():
-            raise validation(report.generate_report())
+            raise ValidationException(report.generate_report())
 
 
 class LocalSageMaker:
@@ -144,19 +152,19 @@ class LocalSageMaker:
         _Validator.check("CreateHyperParameterTuningJob", request)
         name = request["HyperParameterTuningJobName"]
         if not NAME_PATTERN.fullmatch(name):
-            raise validation(f"Tuning job name {name!r} must match {NAME_PATTERN.pattern}")
+            raise ValidationException(f"Tuning job name {name!r} must match {NAME_PATTERN.pattern}")
         config = request["HyperParameterTuningJobConfig"]
         definition = request.get("TrainingJobDefinition")
         if request.get("TrainingJobDefinitions"):
-            raise validation(
+            raise ValidationException(
                 "TrainingJobDefinitions (several algorithms) is not supported by the local engine"
             )
         if not definition:
-            raise validation("TrainingJobDefinition is required")
+            raise ValidationException("TrainingJobDefinition is required")
         plan = self._plan(name, config, definition, request.get("WarmStartConfig"))
         with self._lock:
             if name in self._tuning or self.state.load("tuning-jobs", name) is not None:
-                raise LocalSageMakerError("ResourceInUse", f"Hyperparameter tuning job {name} already exists")
+                raise ResourceInUse(f"Hyperparameter tuning job {name} already exists")
             t = now()
             rec = {
                 "HyperParameterTuningJobName": name,
@@ -176,9 +184,7 @@ class LocalSageMaker:
             self._stop_tuning[name] = threading.Event()
             self._save_tuning(rec)
         self._emit_tuning(name)
-        thread = threading.Thread(
-            target=self._run_tuning, args=(name, plan), name=f"amt-tuning-{name}", daemon=True
-        )
+        thread = threading.Thread(target=self._run_tuning, args=(name, plan), name=f"amt-tuning-{name}", daemon=True)
         with self._lock:
             self._threads.append(thread)
         thread.start()
@@ -188,36 +194,36 @@ class LocalSageMaker:
         """Validate what SageMaker validates at create time; return what the coordinator needs."""
         strategy = config.get("Strategy", "Bayesian")
         if strategy not in ("Bayesian", "Random", "Grid", "Hyperband"):
-            raise validation(f"Strategy {strategy!r} is not one of Bayesian, Random, Grid, Hyperband")
+            raise ValidationException(f"Strategy {strategy!r} is not one of Bayesian, Random, Grid, Hyperband")
         if config.get("TrainingJobEarlyStoppingType", "Off") not in ("Off", "Auto"):
-            raise validation("TrainingJobEarlyStoppingType must be Off or Auto")
+            raise ValidationException("TrainingJobEarlyStoppingType must be Off or Auto")
         objective = config.get("HyperParameterTuningJobObjective")
         if not objective:
-            raise validation("HyperParameterTuningJobObjective is required for a built-in algorithm")
+            raise ValidationException("HyperParameterTuningJobObjective is required for a built-in algorithm")
         metric = objective["MetricName"]
         if metric not in OBJECTIVE_METRICS:
-            raise validation(
+            raise ValidationException(
                 f"The objective metric {metric!r} is not a metric the algorithm emits; "
                 f"valid metrics: {', '.join(sorted(OBJECTIVE_METRICS))}"
             )
         direction = objective["Type"]
         image = (definition.get("AlgorithmSpecification") or {}).get("TrainingImage", "")
         if image and "xgboost" not in image:
-            raise validation(f"The local engine runs SageMaker's built-in XGBoost only, not {image!r}")
+            raise ValidationException(f"The local engine runs SageMaker's built-in XGBoost only, not {image!r}")
         static = dict(definition.get("StaticHyperParameters") or {})
-        ranges = search.parse_ranges(config.get("ParameterRanges") or {}, strategy)
+        ranges = parse_ranges(config.get("ParameterRanges") or {}, strategy)
         bad = unknown_hyperparameters(list(static) + [r.name for r in ranges])
         if bad:
-            raise validation(f"Hyperparameters {bad} are not valid hyperparameters for the algorithm")
+            raise ValidationException(f"Hyperparameters {bad} are not valid hyperparameters for the algorithm")
         both = sorted(set(static) & {r.name for r in ranges})
         if both:
-            raise validation(f"Hyperparameters {both} are both static and tunable")
+            raise ValidationException(f"Hyperparameters {both} are both static and tunable")
         channels = {c["ChannelName"] for c in definition.get("InputDataConfig") or []}
         if "train" not in channels:
-            raise validation("InputDataConfig needs a 'train' channel")
+            raise ValidationException("InputDataConfig needs a 'train' channel")
         channel, _ = metric.split(":", 1)
         if channel not in channels:
-            raise validation(f"The objective metric {metric!r} needs a {channel!r} channel")
+            raise ValidationException(f"The objective metric {metric!r} needs a {channel!r} channel")
         limits = config.get("ResourceLimits") or {}
         early = config.get("TrainingJobEarlyStoppingType", "Off")
         hyperband = None
@@ -226,54 +232,52 @@ class LocalSageMaker:
             if limits.get("MaxNumberOfTrainingJobs"):
                 total = min(total, limits["MaxNumberOfTrainingJobs"])
             if warm_start:
-                raise validation("The Grid strategy does not support warm start")
+                raise ValidationException("The Grid strategy does not support warm start")
         else:
             if "MaxNumberOfTrainingJobs" not in limits:
-                raise validation("ResourceLimits.MaxNumberOfTrainingJobs is required for this strategy")
+                raise ValidationException("ResourceLimits.MaxNumberOfTrainingJobs is required for this strategy")
             total = int(limits["MaxNumberOfTrainingJobs"])
         cap = MAX_TRAINING_JOBS_RANDOM if strategy == "Random" else MAX_TRAINING_JOBS
         if total > cap:
-            raise LocalSageMakerError(
-                "ResourceLimitExceeded",
+            raise ResourceLimitExceeded(
                 f"MaxNumberOfTrainingJobs {total} exceeds the limit of {cap} training jobs per tuning job",
             )
         parallel = int(limits.get("MaxParallelTrainingJobs", 1))
         if parallel > MAX_PARALLEL:
-            raise LocalSageMakerError(
-                "ResourceLimitExceeded",
+            raise ResourceLimitExceeded(
                 f"MaxParallelTrainingJobs {parallel} exceeds the limit of {MAX_PARALLEL}",
             )
         if strategy == "Hyperband":
             if early == "Auto":
-                raise validation("TrainingJobEarlyStoppingType must be Off with the Hyperband strategy")
+                raise ValidationException("TrainingJobEarlyStoppingType must be Off with the Hyperband strategy")
             if any(r.name == "num_round" for r in ranges):
-                raise validation("Hyperband uses num_round as its resource: do not tune it")
+                raise ValidationException("Hyperband uses num_round as its resource: do not tune it")
             hb = (config.get("StrategyConfig") or {}).get("HyperbandStrategyConfig") or {}
             max_res = int(hb.get("MaxResource") or static.get("num_round") or 0)
             if max_res < 1:
-                raise validation("Hyperband needs HyperbandStrategyConfig.MaxResource or a static num_round")
+                raise ValidationException("Hyperband needs HyperbandStrategyConfig.MaxResource or a static num_round")
             min_res = int(hb.get("MinResource") or 1)
             if min_res > max_res:
-                raise validation("HyperbandStrategyConfig.MinResource must not exceed MaxResource")
+                raise ValidationException("HyperbandStrategyConfig.MinResource must not exceed MaxResource")
             hyperband = {"min": min_res, "max": max_res, "rungs": search.hyperband_rungs(min_res, max_res)}
         elif config.get("StrategyConfig", {}).get("HyperbandStrategyConfig"):
-            raise validation("HyperbandStrategyConfig applies to the Hyperband strategy only")
+            raise ValidationException("HyperbandStrategyConfig applies to the Hyperband strategy only")
         parents = []
         if warm_start:
             parent_list = warm_start.get("ParentHyperParameterTuningJobs") or []
             if not 1 <= len(parent_list) <= 5:
-                raise validation("WarmStartConfig needs 1 to 5 parent tuning jobs")
+                raise ValidationException("WarmStartConfig needs 1 to 5 parent tuning jobs")
             for p in parent_list:
                 pname = p["HyperParameterTuningJobName"]
                 with self._lock:
                     prec = self._tuning.get(pname) or self.state.load("tuning-jobs", pname)
                 if not prec:
-                    raise LocalSageMakerError("ResourceNotFound", f"Parent tuning job {pname} does not exist")
+                    raise ResourceNotFound(f"Parent tuning job {pname} does not exist")
                 if prec["Status"] not in TERMINAL:
-                    raise validation(f"Parent tuning job {pname} has not ended (status {prec['Status']})")
+                    raise ValidationException(f"Parent tuning job {pname} has not ended (status {prec['Status']})")
                 pmetric = prec["Request"]["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]
                 if pmetric["MetricName"] != metric:
-                    raise validation(
+                    raise ValidationException(
                         f"Parent tuning job {pname} optimised {pmetric['MetricName']}, not {metric}"
                     )
                 parents.append(pname)
@@ -366,8 +370,7 @@ class LocalSageMaker:
         try:
             while True:
                 if launching and (
-                    stop_event.is_set()
-                    or (plan["max_runtime"] and time.monotonic() - started > plan["max_runtime"])
+                    stop_event.is_set() or (plan["max_runtime"] and time.monotonic() - started > plan["max_runtime"])
                 ):
                     launching = False
                     if not stop_event.is_set():
@@ -424,9 +427,7 @@ class LocalSageMaker:
                             best, not_improving = obj, 0
                         else:
                             not_improving += 1
-                        if launching and self._criteria_met(
-                            name, plan, best, not_improving, told + 1, curves
-                        ):
+                        if launching and self._criteria_met(name, plan, best, not_improving, told + 1, curves):
                             launching = False
                     told += 1
                     continue
@@ -515,9 +516,7 @@ class LocalSageMaker:
             rec["CompletionDetails"] = {**rec.get("CompletionDetails", {}), **details, "_Reason": reason}
             self._save_tuning(rec)
 
-    def _new_trial(
-        self, tuning: str, index: int, hps: dict, tuned: dict, definition: dict, flags: Any
-    ) -> str:
+    def _new_trial(self, tuning: str, index: int, hps: dict, tuned: dict, definition: dict, flags: Any) -> str:
         tname = f"{tuning}-{index + 1:03d}-{secrets.token_hex(4)}"
         t = now()
         rec = {
@@ -553,9 +552,7 @@ class LocalSageMaker:
         return tname
 
     def _objective_of(self, tuning: str) -> dict:
-        return self._tuning[tuning]["Request"]["HyperParameterTuningJobConfig"][
-            "HyperParameterTuningJobObjective"
-        ]
+        return self._tuning[tuning]["Request"]["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]
 
     def _end_trial(self, tname: str, result: dict, metric: str | None) -> float | None:
         """Record an ended job (trial or standalone): status, metrics, model artifact, event."""
@@ -712,9 +709,7 @@ class LocalSageMaker:
             self._trial_names(name)
             rec = self._tuning.get(name)
             if rec is None:
-                raise LocalSageMakerError(
-                    "ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}"
-                )
+                raise not_found("tuning job", name)
             status, objective, best = self._counters(name)
             req = rec["Request"]
             out = {
@@ -746,13 +741,11 @@ class LocalSageMaker:
         name = request["HyperParameterTuningJobName"]
         max_results = request.get("MaxResults", 10)
         if not 1 <= max_results <= 100:
-            raise validation("MaxResults must be between 1 and 100")
+            raise ValidationException("MaxResults must be between 1 and 100")
         with self._lock:
             names = self._trial_names(name)
             if name not in self._tuning:
-                raise LocalSageMakerError(
-                    "ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}"
-                )
+                raise not_found("tuning job", name)
             recs = [self._training[t] for t in names]
         if request.get("StatusEquals"):
             recs = [r for r in recs if r["Status"] == request["StatusEquals"]]
@@ -779,11 +772,9 @@ class LocalSageMaker:
         with self._lock:
             rec = self._tuning.get(name)
             if rec is None:
-                raise LocalSageMakerError(
-                    "ResourceNotFound", f"Amazon SageMaker can't find a tuning job with name {name}"
-                )
+                raise not_found("tuning job", name)
             if rec["Status"] != "InProgress" or name not in self._stop_tuning:
-                raise validation(f"The tuning job {name} is not in progress (status {rec['Status']})")
+                raise ValidationException(f"The tuning job {name} is not in progress (status {rec['Status']})")
             rec.update(Status="Stopping", LastModifiedTime=now())
             self._save_tuning(rec)
             self._stop_tuning[name].set()
@@ -798,15 +789,13 @@ class LocalSageMaker:
         _Validator.check("ListHyperParameterTuningJobs", request)
         max_results = request.get("MaxResults", 10)
         if not 1 <= max_results <= 100:
-            raise validation("MaxResults must be between 1 and 100")
+            raise ValidationException("MaxResults must be between 1 and 100")
         with self._lock:
             for name in self.state.names("tuning-jobs"):
                 self._trial_names(name)
             recs = list(self._tuning.values())
         if request.get("NameContains"):
-            recs = [
-                r for r in recs if request["NameContains"].lower() in r["HyperParameterTuningJobName"].lower()
-            ]
+            recs = [r for r in recs if request["NameContains"].lower() in r["HyperParameterTuningJobName"].lower()]
         if request.get("StatusEquals"):
             recs = [r for r in recs if r["Status"] == request["StatusEquals"]]
         for field_, attr, after in (
@@ -819,9 +808,7 @@ class LocalSageMaker:
                 ts = _as_epoch(request[field_])
                 recs = [r for r in recs if (r[attr] > ts if after else r[attr] < ts)]
         sort_by = request.get("SortBy", "Name")
-        attr = {"Name": "HyperParameterTuningJobName", "Status": "Status", "CreationTime": "CreationTime"}[
-            sort_by
-        ]
+        attr = {"Name": "HyperParameterTuningJobName", "Status": "Status", "CreationTime": "CreationTime"}[sort_by]
         recs.sort(
             key=lambda r: (r[attr], r["HyperParameterTuningJobName"]),
             reverse=request.get("SortOrder", "Ascending") == "Descending",
@@ -859,22 +846,20 @@ class LocalSageMaker:
         _Validator.check("CreateTrainingJob", request)
         name = request["TrainingJobName"]
         if not TRAINING_NAME_PATTERN.fullmatch(name):
-            raise validation(f"Training job name {name!r} must match {TRAINING_NAME_PATTERN.pattern}")
+            raise ValidationException(f"Training job name {name!r} must match {TRAINING_NAME_PATTERN.pattern}")
         image = request["AlgorithmSpecification"].get("TrainingImage", "")
         if image and "xgboost" not in image:
-            raise validation(f"The local engine runs SageMaker's built-in XGBoost only, not {image!r}")
+            raise ValidationException(f"The local engine runs SageMaker's built-in XGBoost only, not {image!r}")
         hps = dict(request.get("HyperParameters") or {})
         bad = unknown_hyperparameters(hps)
         if bad:
-            raise validation(f"Hyperparameters {bad} are not valid hyperparameters for the algorithm")
+            raise ValidationException(f"Hyperparameters {bad} are not valid hyperparameters for the algorithm")
         if "train" not in {c["ChannelName"] for c in request.get("InputDataConfig") or []}:
-            raise validation("InputDataConfig needs a 'train' channel")
-        definition = {
-            k: v for k, v in request.items() if k not in ("TrainingJobName", "HyperParameters", "Tags")
-        }
+            raise ValidationException("InputDataConfig needs a 'train' channel")
+        definition = {k: v for k, v in request.items() if k not in ("TrainingJobName", "HyperParameters", "Tags")}
         with self._lock:
             if name in self._training or self.state.load("training-jobs", name):
-                raise LocalSageMakerError("ResourceInUse", f"Training job {name} already exists")
+                raise ResourceInUse(f"Training job {name} already exists")
             t = now()
             flags = self._ctx.Array("b", 1, lock=False)
             rec = {
@@ -915,9 +900,7 @@ class LocalSageMaker:
         try:
             channels = self._read_channels(definition)
         except Exception as e:  # noqa: BLE001 - any download problem fails the job
-            self._end_trial(
-                name, {"status": "Failed", "failure_reason": f"ClientError: {e}", "end": now()}, None
-            )
+            self._end_trial(name, {"status": "Failed", "failure_reason": f"ClientError: {e}", "end": now()}, None)
             return
         with self._lock:
             self._training[name].update(SecondaryStatus="Training", TrainingStartTime=now())
@@ -939,9 +922,7 @@ class LocalSageMaker:
         with self._lock:
             rec = self._training.get(name) or self.state.load("training-jobs", name)
             if rec is None:
-                raise LocalSageMakerError(
-                    "ResourceNotFound", f"Requested resource not found: training job {name}"
-                )
+                raise not_found("training job", name)
             return self._describe_training(rec)
 
     def _describe_training(self, r: dict) -> dict:
@@ -1018,11 +999,9 @@ class LocalSageMaker:
         with self._lock:
             rec = self._training.get(name)
             if rec is None:
-                raise LocalSageMakerError(
-                    "ResourceNotFound", f"Requested resource not found: training job {name}"
-                )
+                raise not_found("training job", name)
             if rec["Status"] != "InProgress" or name not in self._stop_flags:
-                raise validation(f"The training job {name} is not in progress (status {rec['Status']})")
+                raise ValidationException(f"The training job {name} is not in progress (status {rec['Status']})")
             flags, slot = self._stop_flags[name]
             flags[slot] = 1
             rec.update(Status="Stopping", SecondaryStatus="Stopping", LastModifiedTime=now())
@@ -1036,9 +1015,7 @@ class LocalSageMaker:
         stored = self.state.load("metrics", training_job_name)
         if stored is None:
             if self.state.load("training-jobs", training_job_name) is None:
-                raise LocalSageMakerError(
-                    "ResourceNotFound", f"Requested resource not found: training job {training_job_name}"
-                )
+                raise not_found("training job", training_job_name)
             return {}
         return stored
 
@@ -1061,9 +1038,7 @@ class LocalSageMaker:
     def close(self) -> None:
         """Stop whatever still runs, then wait for it to end."""
         with self._lock:
-            running = [
-                n for n, r in self._tuning.items() if r["Status"] == "InProgress" and n in self._stop_tuning
-            ]
+            running = [n for n, r in self._tuning.items() if r["Status"] == "InProgress" and n in self._stop_tuning]
             for flags, slot in self._stop_flags.values():
                 flags[slot] = 1
         for name in running:
@@ -1149,7 +1124,7 @@ def _paginate(items: list, token: str | None, max_results: int, context: str) ->
             if payload.get("c") != context or offset < 0:
                 raise ValueError
         except (ValueError, KeyError, json.JSONDecodeError):
-            raise validation("The NextToken is not valid for this request") from None
+            raise ValidationException("The NextToken is not valid for this request") from None
     page = items[offset : offset + max_results]
     nxt = offset + max_results
     if nxt < len(items):

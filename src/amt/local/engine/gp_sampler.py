@@ -35,7 +35,7 @@ from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
 if TYPE_CHECKING:
-    from amt.local.engine.search import Range
+    from amt.local.engine.ranges import Range
 
 AUTO_LOG_RATIO = 10.0  # Auto -> log when high / low > this (more than one order of magnitude)
 

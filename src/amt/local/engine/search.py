@@ -5,8 +5,7 @@
   Random -> RandomSampler; Grid -> GridSampler (categorical ranges only, every combination);
   Hyperband -> TPE plus successive halving over ``num_round`` (the resource), decided per trial
   from earlier trials' curves (see worker.py).
-- Scaling (Random, TPE): Logarithmic -> log sampling; ReverseLogarithmic -> 1 - x with x
-  log-sampled in (1 - max, 1 - min]; Integer ranges -> ints; Auto/Linear -> uniform.
+- Scaling (Random, TPE): as each Range's optuna distribution says (see ranges.py).
 - Determinism: trial i is asked only once trials 0..i-P are told (P = parallel slots), and tells
   happen in trial order; so the optimizer sees the same history for the same seed whatever the
   timing.
@@ -17,124 +16,18 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import optuna
-from optuna.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
-from amt.local.engine.errors import validation
 from amt.local.engine.gp_sampler import GPSampler
+from amt.local.engine.ranges import Range
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 HYPERBAND_ETA = 3
 MEDIAN_RULE_MIN_TRIALS = 3
-
-
-@dataclass(frozen=True)
-class Range:
-    name: str
-    kind: str  # Integer | Continuous | Categorical
-    scaling: str = "Auto"
-    low: float = 0.0
-    high: float = 0.0
-    values: tuple[str, ...] = ()
-
-    def distribution(self) -> BaseDistribution:
-        if self.kind == "Categorical":
-            return CategoricalDistribution(list(self.values))
-        if self.kind == "Integer":
-            return IntDistribution(int(self.low), int(self.high), log=self.scaling == "Logarithmic")
-        if self.scaling == "ReverseLogarithmic":
-            return FloatDistribution(1.0 - self.high, 1.0 - self.low, log=True)
-        return FloatDistribution(self.low, self.high, log=self.scaling == "Logarithmic")
-
-    def to_hyperparameter(self, internal: Any) -> str:
-        """optuna's value -> the string SageMaker passes to the training job."""
-        if self.kind == "Categorical":
-            return str(internal)
-        if self.kind == "Integer":
-            return str(int(internal))
-        value = 1.0 - float(internal) if self.scaling == "ReverseLogarithmic" else float(internal)
-        return repr(min(max(value, self.low), self.high))
-
-    def to_internal(self, text: str) -> Any | None:
-        """A recorded hyperparameter string -> optuna's value, or None when outside this range."""
-        try:
-            if self.kind == "Categorical":
-                return text if text in self.values else None
-            if self.kind == "Integer":
-                v = int(float(text))
-                return v if self.low <= v <= self.high else None
-            f = float(text)
-            if not self.low <= f <= self.high:
-                return None
-            if self.scaling == "ReverseLogarithmic":
-                f = 1.0 - f
-                d = self.distribution()
-                assert isinstance(d, FloatDistribution)
-                return f if d.low <= f <= d.high else None
-            return f
-        except ValueError:
-            return None
-
-
-def parse_ranges(parameter_ranges: Mapping[str, Any], strategy: str) -> list[Range]:
-    """ParameterRanges -> Ranges; ValidationException where SageMaker refuses them."""
-    out: list[Range] = []
-    for key, kind in (
-        ("IntegerParameterRanges", "Integer"),
-        ("ContinuousParameterRanges", "Continuous"),
-        ("CategoricalParameterRanges", "Categorical"),
-    ):
-        items = parameter_ranges.get(key) or []
-        if len(items) > 30:
-            raise validation(f"{key} can hold at most 30 ranges")
-        for r in items:
-            name = r["Name"]
-            if kind == "Categorical":
-                values = tuple(r.get("Values") or ())
-                if not values:
-                    raise validation(f"Categorical range {name!r} needs at least one value")
-                if len(set(values)) != len(values):
-                    raise validation(f"Categorical range {name!r} has duplicate values")
-                out.append(Range(name, kind, values=values))
-                continue
-            scaling = r.get("ScalingType", "Auto")
-            try:
-                low, high = float(r["MinValue"]), float(r["MaxValue"])
-                if kind == "Integer" and (low != int(low) or high != int(high)):
-                    raise ValueError
-            except (KeyError, ValueError):
-                raise validation(
-                    f"Range {name!r}: MinValue and MaxValue must be {kind.lower()} numbers"
-                ) from None
-            if low > high:
-                raise validation(
-                    f"Range {name!r}: MinValue {r['MinValue']} is greater than MaxValue {r['MaxValue']}"
-                )
-            if scaling == "Logarithmic" and low <= 0:
-                raise validation(f"Range {name!r}: Logarithmic scaling needs MinValue > 0")
-            if scaling == "ReverseLogarithmic" and (kind != "Continuous" or low < 0 or high >= 1):
-                raise validation(
-                    f"Range {name!r}: ReverseLogarithmic scaling needs a Continuous range within [0, 1)"
-                )
-            out.append(Range(name, kind, scaling, low, high))
-    names = [r.name for r in out]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise validation(f"Hyperparameters {dupes} appear in more than one range")
-    if strategy == "Grid" and any(r.kind != "Categorical" for r in out):
-        raise validation("The Grid strategy supports categorical parameter ranges only")
-    if not out:
-        raise validation("ParameterRanges must hold at least one range")
-    return out
 
 
 class _AskTellGridSampler(optuna.samplers.GridSampler):
