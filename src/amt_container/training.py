@@ -18,7 +18,6 @@ The hyperparameters arrive typed and validated (the engine checks them as the co
 
 from __future__ import annotations
 
-import inspect
 import io
 import tarfile
 import time
@@ -143,10 +142,13 @@ def dmatrix(features: np.ndarray, labels: np.ndarray) -> Any:
 
 
 def _metric_argument(xgb: Any, evaluate: Callable | None) -> dict[str, Any]:
-    """``custom_metric`` from XGBoost 1.6, ``feval`` before (the container passes ``feval``)."""
+    """How the container hands its metrics to ``xgb.train``: ``feval`` up to the 1.x images,
+    ``custom_metric`` from 3.0-5. The two differ: ``feval`` receives the raw margin, while
+    ``custom_metric`` receives the objective's transformed output (class labels for
+    ``multi:softmax``), which the container's ``margin_to_class_label`` still reads as margins."""
     if evaluate is None:
         return {}
-    if "custom_metric" in inspect.signature(xgb.train).parameters:
+    if int(xgb.__version__.split(".")[0]) >= 3:
         return {"custom_metric": evaluate}
     return {"feval": evaluate}
 

@@ -48,9 +48,6 @@ _CONTAINER = "aws/sagemaker-xgboost-container"
 IMAGES: dict[str, ImageSpec] = {
     s.version: s
     for s in (
-        _spec("1.2-1", "1.2.0", f"{_CONTAINER} branch 1.2-1, docker/1.2-1/base/Dockerfile.cpu"),
-        _spec("1.2-2", "1.2.0", f"{_CONTAINER} branch 1.2-2, docker/1.2-2/base/Dockerfile.cpu"),
-        _spec("1.3-1", "1.3.3", f"{_CONTAINER} branch 1.3-1, docker/1.3-1/base/Dockerfile.cpu"),
         _spec("1.5-1", "1.5.2", f"{_CONTAINER} branch 1.5-1, docker/1.5-1/base/Dockerfile.cpu"),
         _spec("1.7-1", "1.7.4", f"{_CONTAINER} branch 1.7-1, docker/1.7-1/base/Dockerfile.cpu"),
         _spec("3.0-5", "3.0.5", f"{_CONTAINER} branch master, docker/3.0-5/base/Dockerfile.cpu"),
@@ -59,17 +56,27 @@ IMAGES: dict[str, ImageSpec] = {
 }
 
 
+# Images SageMaker still serves that no local environment can reproduce, and why.
+_NUMPY_1 = "needs numpy 1 (it calls np.cfloat), which has no build for Python 3.13"
+UNPLAYABLE: dict[str, str] = {
+    "1.2-1": f"XGBoost 1.2.0 {_NUMPY_1}",  # branch 1.2-1, docker/1.2-1/base/Dockerfile.cpu
+    "1.2-2": f"XGBoost 1.2.0 {_NUMPY_1}",  # branch 1.2-2
+    "1.3-1": f"XGBoost 1.3.3 {_NUMPY_1}",  # branch 1.3-1
+}
+
+
 class UnsupportedImage(ValueError):
     """The training image is not a built-in XGBoost image this engine can play."""
 
 
 def image_spec(version: str) -> ImageSpec:
-    try:
+    if version in IMAGES:
         return IMAGES[version]
-    except KeyError:
-        raise UnsupportedImage(
-            f"no local environment for sagemaker-xgboost:{version}; known: {', '.join(IMAGES)}"
-        ) from None
+    why = UNPLAYABLE.get(version, "not a built-in XGBoost image version")
+    raise UnsupportedImage(
+        f"the local engine cannot play sagemaker-xgboost:{version} ({why}); "
+        f"locally: {', '.join(IMAGES)}; on AWS every version SageMaker serves works"
+    )
 
 
 def image_for_uri(uri: str) -> ImageSpec:
