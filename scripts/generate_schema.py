@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from amt_pipeline.run.execution_input import ExecutionInput
+from amt_pipeline.run.input_models import ExecutionInput
 
 OUT = Path(__file__).resolve().parents[1] / "schema/execution-input.schema.json"
 SCHEMA_ID = "https://github.com/amt-pipeline/amt-pipeline/schema/execution-input.schema.json"

@@ -34,7 +34,8 @@ def _print_field_errors(error: Any) -> None:
 # ------------------------------------------------------------------ validate
 def cmd_validate(args: argparse.Namespace) -> int:
     from amt_pipeline.errors import InvalidExecutionInput
-    from amt_pipeline.run.execution_input import input_warnings, parse_execution_input
+    from amt_pipeline.run.execution_input import parse_execution_input
+    from amt_pipeline.run.input_rules import input_warnings
 
     try:
         model = parse_execution_input(_read_input(args.config))

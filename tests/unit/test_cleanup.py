@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from amt_pipeline.aws.clients import reset_clients
+from amt.local.clients import reset_clients
 from amt_pipeline.errors import UnsafeCleanupRequest
 from amt_pipeline.run.cleanup import (
     ALL_PARTS,

@@ -11,7 +11,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from amt_pipeline.aws.clients import client, reset_clients
+from amt.local.clients import reset_clients
+from amt_pipeline.aws.clients import client
 from amt_pipeline.errors import UnsafeCleanupRequest
 from amt_pipeline.run.layout import RunLayout
 

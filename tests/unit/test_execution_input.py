@@ -11,17 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from amt_pipeline.errors import InvalidExecutionInput
-from amt_pipeline.run.execution_input import (
-    MAX_INPUT_BYTES,
+from amt_pipeline.run.execution_input import MAX_INPUT_BYTES, parse_execution_input
+from amt_pipeline.run.input_models import (
     BuiltinDataset,
     CategoricalRange,
     ContinuousRange,
     ExecutionInput,
     IntegerRange,
     S3Dataset,
-    input_warnings,
-    parse_execution_input,
 )
+from amt_pipeline.run.input_rules import input_warnings
 
 BAD_INPUTS = sorted((Path(__file__).parent / "bad_inputs").glob("*.json"))
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from amt_pipeline.aws.clients import reset_clients
+from amt.local.clients import reset_clients
 from amt_pipeline.errors import InvalidExecutionInput
 from tests.conftest import load_function
 

@@ -1,8 +1,10 @@
 """Domain errors.
 
-Each class name is part of the public contract: the state machine's
-``Retry``/``Catch`` ``ErrorEquals`` name them, because Step Functions reports a
-Lambda's unhandled exception by its class name (``errorType``).
+Each class name is part of the public contract: Step Functions reports a
+Lambda's unhandled exception by its class name (``errorType``), which an
+execution's error and its failure notification show. The state machine itself
+names none of them: it retries the Lambda service's own errors and catches
+``States.ALL`` into one failure path (statemachine/tuning_pipeline.asl.json).
 """
 
 from __future__ import annotations

@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from amt_pipeline.aws.adapters import HTML_CONTENT_TYPE, EventPublisher, Notifier, ObjectStore
+from amt_pipeline.aws.ports import MetricReader, TuningJobReader
 from amt_pipeline.events import REPORT_RENDERED, TRIALS_EXTRACTED, RunStepDetail
 from amt_pipeline.run.layout import baseline_job_name
 
 
-def extract_trials(sagemaker: Any, cloudwatch: Any, store: ObjectStore, events: EventPublisher, *,
+def extract_trials(sagemaker: TuningJobReader, cloudwatch: MetricReader, store: ObjectStore, events: EventPublisher, *,
                    step: RunStepDetail) -> dict[str, Any]:
     """Every trial of the job (paginated list calls) and the best trials' learning curves,
     stored as trials.json + trials.csv."""

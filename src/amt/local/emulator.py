@@ -30,7 +30,7 @@ import botocore.handlers
 from botocore import xform_name
 from botocore.awsrequest import AWSResponse
 
-from amt_pipeline.aws.clients import reset_clients
+from amt.local.clients import reset_clients
 
 MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
@@ -216,6 +216,3 @@ class AwsEmulator:
                 os.environ[key] = value
         reset_clients()
 
-
-def to_json_bytes(value: Any) -> bytes:
-    return json.dumps(value, default=str).encode()

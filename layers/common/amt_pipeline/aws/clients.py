@@ -19,10 +19,3 @@ RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
 def client(service: str) -> Any:
     return boto3.client(service, config=RETRY_CONFIG)
 
-
-def reset_clients() -> None:
-    """Forget cached clients (tests: after entering a new moto mock)."""
-    client.cache_clear()
-    from amt_pipeline.aws.idempotency import forget_persistence
-
-    forget_persistence()

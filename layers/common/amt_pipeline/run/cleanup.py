@@ -27,6 +27,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
+from amt_pipeline.aws.ports import ObjectDeleter
 from amt_pipeline.errors import AmtPipelineError, FieldError, UnsafeCleanupRequest
 from amt_pipeline.run.layout import RUN_ID_PATTERN, RUN_PARTS, RUNS_ROOT, RunLayout
 
@@ -161,7 +162,7 @@ def part_prefixes(request: CleanupRequest) -> dict[RunPart, str]:
     return prefixes
 
 
-def clean_up_run(s3_client: Any, bucket: str, request: CleanupRequest) -> CleanupResult:
+def clean_up_run(s3_client: ObjectDeleter, bucket: str, request: CleanupRequest) -> CleanupResult:
     """Delete (or list, on a dry run) every object of the request's parts of one run."""
     if not bucket or "/" in bucket:
         raise UnsafeCleanupRequest(f"bucket: {bucket!r} is not a bucket name")
@@ -205,12 +206,12 @@ def clean_up_run(s3_client: Any, bucket: str, request: CleanupRequest) -> Cleanu
     )
 
 
-def _is_versioned(s3_client: Any, bucket: str) -> bool:
+def _is_versioned(s3_client: ObjectDeleter, bucket: str) -> bool:
     """Enabled or Suspended: the bucket may hold noncurrent versions and delete markers."""
     return s3_client.get_bucket_versioning(Bucket=bucket).get("Status") in ("Enabled", "Suspended")
 
 
-def _list_pages(s3_client: Any, bucket: str, prefix: str, versioned: bool) -> Iterator[list[_Target]]:
+def _list_pages(s3_client: ObjectDeleter, bucket: str, prefix: str, versioned: bool) -> Iterator[list[_Target]]:
     """The keys (or every version and delete marker) under ``prefix``, one listing page at a time."""
     if not versioned:
         for page in s3_client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
@@ -223,7 +224,7 @@ def _list_pages(s3_client: Any, bucket: str, prefix: str, versioned: bool) -> It
 
 
 def _delete(
-    s3_client: Any, bucket: str, run_id: str, prefix: str, targets: list[_Target], deleted_before: int
+    s3_client: ObjectDeleter, bucket: str, run_id: str, prefix: str, targets: list[_Target], deleted_before: int
 ) -> int:
     """Delete ``targets`` in batches of at most 1,000; return how many went."""
     deleted = 0
@@ -234,7 +235,7 @@ def _delete(
 
 
 def _delete_batch(
-    s3_client: Any, bucket: str, run_id: str, prefix: str, batch: Iterable[_Target], deleted_before: int
+    s3_client: ObjectDeleter, bucket: str, run_id: str, prefix: str, batch: Iterable[_Target], deleted_before: int
 ) -> int:
     """Delete one batch (<= 1,000 keys or versions); return how many went, raise if any did not."""
     objects: list[dict[str, str]] = []

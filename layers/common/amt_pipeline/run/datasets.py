@@ -19,9 +19,6 @@ from typing import Any
 import numpy as np
 
 DIGITS_FILE = "digits.csv.gz"
-DIGITS_ROWS = 1797
-DIGITS_FEATURES = 64
-DIGITS_CLASSES = 10
 SPLITS = ("post", "stratified")
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
+from amt_pipeline.aws.ports import ObjectReader
 from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
 
@@ -21,7 +22,7 @@ DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "InvalidObjec
 PREFIX_PROBE = 100  # objects looked at under a prefix to find a non-empty one
 
 
-def check_input_data_readable(dataset_plan: dict[str, Any], s3_client: Any) -> None:
+def check_input_data_readable(dataset_plan: dict[str, Any], s3_client: ObjectReader) -> None:
     """Raise InvalidExecutionInput naming dataset.train_uri / dataset.validation_uri if either cannot be read.
 
     A built-in dataset has nothing to check. Errors other than not-found /
@@ -39,7 +40,7 @@ def check_input_data_readable(dataset_plan: dict[str, Any], s3_client: Any) -> N
         raise InvalidExecutionInput(errors)
 
 
-def _problem(uri: str, s3: Any) -> str | None:
+def _problem(uri: str, s3: ObjectReader) -> str | None:
     try:
         bucket, key = split_s3_uri(uri)
     except ValueError as exc:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from amt_pipeline.run.job_names import TUNING_JOB_NAME_PATTERN
+
 RUNS_ROOT = "runs/"
 RUN_PARTS = ("data", "output", "reports")
-# SageMaker's tuning-job name rule, which the run id inherits.
-RUN_ID_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}$")
+RUN_ID_PATTERN = TUNING_JOB_NAME_PATTERN  # the run id is the tuning job's name
 BASELINE_SUFFIX = "-baseline"
 
 

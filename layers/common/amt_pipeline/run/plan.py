@@ -10,7 +10,8 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from amt_pipeline.run.execution_input import BuiltinDataset, ExecutionInput, parse_execution_input
+from amt_pipeline.run.execution_input import parse_execution_input
+from amt_pipeline.run.input_models import BuiltinDataset, ExecutionInput
 from amt_pipeline.run.layout import RunLayout, baseline_job_name
 from amt_pipeline.run.tuning_request import baseline_training_request, tuning_job_request
 

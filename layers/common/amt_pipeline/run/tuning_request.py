@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from amt_pipeline.run.execution_input import (
+from amt_pipeline.run.image_uris import xgboost_image_uri
+from amt_pipeline.run.input_models import (
     BuiltinDataset,
     CategoricalRange,
     ExecutionInput,
     IntegerRange,
     hyperparameter_string,
 )
-from amt_pipeline.run.image_uris import xgboost_image_uri
 from amt_pipeline.run.layout import RunLayout, baseline_job_name
 
 CONTENT_TYPE = "text/csv"

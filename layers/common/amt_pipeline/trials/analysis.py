@@ -373,7 +373,7 @@ def next_execution_input(
 ) -> dict[str, Any]:
     """The suggested next execution input: warm start from this job, ranges extended past crowded edges.
 
-    Shaped as ``execution_input.ExecutionInput`` (it validates as one). Warm
+    Shaped as ``input_models.ExecutionInput`` (it validates as one). Warm
     start (IdenticalDataAndAlgorithm) needs the same data, algorithm and static
     hyperparameters, so those are carried over; only the tuned ranges change.
     SageMaker takes at most 5 parents: this job first, then its own parents.

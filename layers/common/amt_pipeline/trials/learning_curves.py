@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from amt_pipeline.aws.ports import MetricReader
 from amt_pipeline.trials.report_input import CurvePoint, ReportInput
 
 NAMESPACE = "/aws/sagemaker/TrainingJobs"
@@ -35,7 +36,7 @@ def best_trials(rows: Iterable[Mapping[str, Any]], maximize: bool, limit: int = 
     return sorted(with_objective, key=lambda r: r["FinalObjectiveValue"], reverse=maximize)[:limit]
 
 
-def fetch_learning_curves(cloudwatch: Any, trials: list[Mapping[str, Any]],
+def fetch_learning_curves(cloudwatch: MetricReader, trials: list[Mapping[str, Any]],
                           metrics: list[str]) -> dict[str, list[CurvePoint]]:
     """{training job: points} for these trials (rows with TrainingJobName and start/end times)."""
     queries, owners = [], {}
@@ -86,7 +87,7 @@ def fetch_learning_curves(cloudwatch: Any, trials: list[Mapping[str, Any]],
     return curves
 
 
-def add_learning_curves(report_input: ReportInput, cloudwatch: Any) -> ReportInput:
+def add_learning_curves(report_input: ReportInput, cloudwatch: MetricReader) -> ReportInput:
     """The best trials' curves of the objective and its other channel, where CloudWatch has them."""
     objective = report_input.objective
     if objective is not None:

@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from amt_pipeline.aws.ports import TuningJobReader
 from amt_pipeline.errors import TuningJobNotFound
 from amt_pipeline.trials.table import (
     NOT_FOUND_CODES,
@@ -182,7 +183,7 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def _describe_tuning_job(sagemaker_client: Any, name: str) -> dict[str, Any]:
+def _describe_tuning_job(sagemaker_client: TuningJobReader, name: str) -> dict[str, Any]:
     try:
         return sagemaker_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
     except ClientError as error:
@@ -216,7 +217,7 @@ def baseline_from_describe(describe: Mapping[str, Any], objective: Objective | N
 
 
 def collect_report_input(
-    sagemaker_client: Any,
+    sagemaker_client: TuningJobReader,
     tuning_job_name: str,
     *,
     include_parents: bool = True,
@@ -274,7 +275,7 @@ def collect_report_input(
     )
 
 
-def collect_compared_jobs(sagemaker_client: Any, tuning_job_names: list[str]) -> ReportInput:
+def collect_compared_jobs(sagemaker_client: TuningJobReader, tuning_job_names: list[str]) -> ReportInput:
     """Several tuning jobs in one report: the first leads (objective, baseline, summary),
     the others' trials are shown beside it, told apart by their TuningJobName."""
     from amt_pipeline.run.layout import baseline_job_name

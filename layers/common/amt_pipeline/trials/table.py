@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
+from amt_pipeline.aws.ports import TuningJobReader
 from amt_pipeline.errors import TuningJobNotFound
 
 PAGE_SIZE = 100  # the API's maximum
@@ -48,7 +49,7 @@ TIME_COLUMNS = ("TrainingStartTime", "TrainingEndTime", "CreationTime")
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 
 
-def fetch_training_jobs(sagemaker_client: Any, tuning_job_name: str) -> list[dict[str, Any]]:
+def fetch_training_jobs(sagemaker_client: TuningJobReader, tuning_job_name: str) -> list[dict[str, Any]]:
     """Every training job summary of a tuning job, one paginated list call per 100 trials.
 
     Not sorted by FinalObjectiveMetricValue (that drops trials without an
