@@ -149,7 +149,7 @@ def distribution_chart(data: ChartData, sel: Selections) -> Any:
     return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title="Distribution of the objective")
 
 
-def parameter_chart(data: ChartData, p: Param, sel: Selections) -> alt.Chart:
+def parameter_chart(data: ChartData, p: Param, sel: Selections) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Objective against one hyperparameter: log x for logarithmic ranges, colours for categoricals."""
     base = alt.Chart(TRIALS).transform_filter("isValid(datum.objective)")
     if p.kind == "Categorical":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 SUBJECT_MAX = 100
@@ -65,6 +66,12 @@ def _subject(summary: dict[str, Any]) -> str:
     return subject
 
 
+def counted_statuses(summary: dict[str, Any], word: Callable[[str], str]) -> str:
+    """'48 completed, 2 failed': the summary's training-job counters that are not zero."""
+    return ", ".join(f"{_number(count)} {word(status)}" for status, count in (summary.get("counters") or {}).items()
+                     if count)
+
+
 def compose_notification(summary: dict[str, Any], report_url: str) -> tuple[str, str]:
     """(subject <= 100 ASCII chars, body) for SNS: status, best trial, baseline vs tuned, report link."""
     status = ascii_text(summary.get("status") or "Unknown", single_line=True)
@@ -77,8 +84,7 @@ def compose_notification(summary: dict[str, Any], report_url: str) -> tuple[str,
         if len(reason) > FAILURE_REASON_MAX:
             reason = reason[: FAILURE_REASON_MAX - 3] + "..."
         lines.append(f"Failure reason: {reason}")
-    counters = summary.get("counters") or {}
-    counted = ", ".join(f"{_number(c)} {ascii_text(s, single_line=True)}" for s, c in counters.items() if c)
+    counted = counted_statuses(summary, lambda status: ascii_text(status, single_line=True))
     lines.append(
         f"Training jobs: {_number(summary.get('trial_count', 0))} ({counted or 'none'}); "
         f"{_number(summary.get('scored_trial_count', 0))} with an objective"

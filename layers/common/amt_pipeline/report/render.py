@@ -25,6 +25,7 @@ from typing import Any
 from amt_pipeline import __version__
 from amt_pipeline.report import charts
 from amt_pipeline.report.frame import chart_data, parallel_frame
+from amt_pipeline.report.notification import counted_statuses
 from amt_pipeline.trials.analysis import rank_trials
 from amt_pipeline.trials.report_input import ReportInput, json_safe, trials_csv, trials_json
 from amt_pipeline.trials.summary import summarize
@@ -181,8 +182,7 @@ def _summary_html(summary: dict[str, Any]) -> str:
         parts.append("<p class='muted'>No baseline training job was found.</p>")
     for warning in summary.get("boundary_warnings") or []:
         parts.append(f"<p class='warning'>{_e(warning)}</p>")
-    counters = summary.get("counters") or {}
-    counted = ", ".join(f"{c} {_e(s).lower()}" for s, c in counters.items() if c)
+    counted = counted_statuses(summary, lambda status: _e(status).lower())
     parts.append(
         f"<p>{summary.get('trial_count', 0)} training jobs: {counted or 'none'}; "
         f"{summary.get('scored_trial_count', 0)} with an objective.</p>"

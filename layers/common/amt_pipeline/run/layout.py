@@ -27,6 +27,16 @@ def baseline_job_name(run_id: str) -> str:
     return f"{run_id}{BASELINE_SUFFIX}"
 
 
+class _ReportFile:
+    """The key of one file under the run's reports/ prefix, read as an attribute of a RunLayout."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, layout: RunLayout, owner: type[RunLayout] | None = None) -> str:
+        return layout.report_key(self.name)
+
+
 @dataclass(frozen=True)
 class RunLayout:
     bucket: str
@@ -70,21 +80,10 @@ class RunLayout:
     def report_key(self, name: str) -> str:
         return self.key("reports", name)
 
-    @property
-    def trials_csv_key(self) -> str:
-        return self.report_key("trials.csv")
-
-    @property
-    def trials_json_key(self) -> str:
-        return self.report_key("trials.json")
-
-    @property
-    def summary_key(self) -> str:
-        return self.report_key("summary.json")
-
-    @property
-    def report_html_key(self) -> str:
-        return self.report_key("index.html")
+    trials_csv_key = _ReportFile("trials.csv")
+    trials_json_key = _ReportFile("trials.json")
+    summary_key = _ReportFile("summary.json")
+    report_html_key = _ReportFile("index.html")
 
     @classmethod
     def from_output_uri(cls, s3_output_path: str) -> RunLayout:

@@ -28,6 +28,26 @@ HYPERPARAMETERS: frozenset[str] = frozenset(
 )
 REQUIRED_HYPERPARAMETERS: frozenset[str] = frozenset({"num_round"})
 
+# The bounds XGBoost 1.5-1 accepts (lower, upper; None = unbounded): the analysis keeps
+# its proposed ranges within them.
+HYPERPARAMETER_LIMITS: dict[str, tuple[float | None, float | None]] = {
+    "eta": (0.0, 1.0),
+    "subsample": (0.0, 1.0),
+    "colsample_bytree": (0.0, 1.0),
+    "colsample_bylevel": (0.0, 1.0),
+    "colsample_bynode": (0.0, 1.0),
+    "alpha": (0.0, None),
+    "lambda": (0.0, None),
+    "gamma": (0.0, None),
+    "min_child_weight": (0.0, None),
+    "max_depth": (0.0, None),
+    "max_delta_step": (0.0, None),
+    "num_round": (1.0, None),
+    "max_bin": (2.0, None),
+    "max_leaves": (0.0, None),
+    "scale_pos_weight": (0.0, None),
+}
+
 # Evaluation metrics (xgboost's eval_metric names) and the direction that is better.
 METRIC_DIRECTIONS: dict[str, Literal["Maximize", "Minimize"]] = {
     "accuracy": "Maximize",

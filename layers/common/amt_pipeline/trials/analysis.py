@@ -18,11 +18,12 @@ Pure numpy, no scipy or scikit-learn (they do not fit in the Lambda layer).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from amt_pipeline.run.xgboost_algorithm import HYPERPARAMETER_LIMITS as XGBOOST_LIMITS
 from amt_pipeline.run.xgboost_algorithm import SUPPORTED_VERSIONS as XGBOOST_VERSIONS
 from amt_pipeline.trials.table import Objective, ParameterRange
 
@@ -36,24 +37,6 @@ CROWD_SHARE = 1 / 3  # the share of top trials in an edge zone that counts as cr
 EXTEND_FRACTION = 0.5  # how far past a crowded edge the next range reaches (fraction of its width)
 MAX_WARM_START_PARENTS = 5
 
-# What XGBoost 1.5-1 accepts (lower, upper; None = unbounded), to keep proposals valid.
-XGBOOST_LIMITS: dict[str, tuple[float | None, float | None]] = {
-    "eta": (0.0, 1.0),
-    "subsample": (0.0, 1.0),
-    "colsample_bytree": (0.0, 1.0),
-    "colsample_bylevel": (0.0, 1.0),
-    "colsample_bynode": (0.0, 1.0),
-    "alpha": (0.0, None),
-    "lambda": (0.0, None),
-    "gamma": (0.0, None),
-    "min_child_weight": (0.0, None),
-    "max_depth": (0.0, None),
-    "max_delta_step": (0.0, None),
-    "num_round": (1.0, None),
-    "max_bin": (2.0, None),
-    "max_leaves": (0.0, None),
-    "scale_pos_weight": (0.0, None),
-}
 
 
 # --- Helpers --------------------------------------------------------------------------------------
@@ -382,26 +365,9 @@ def next_execution_input(
     name = str(tuning_job.get("HyperParameterTuningJobName", ""))
     by_name = {f["name"]: f for f in boundaries}
     config = tuning_job.get("HyperParameterTuningJobConfig", {})
-    limits = config.get("ResourceLimits", {})
     objective = config.get("HyperParameterTuningJobObjective") or {}
     definition = tuning_job.get("TrainingJobDefinition") or {}
-    suggestion: dict[str, Any] = {}
-    dataset = _channel_uris(definition)
-    if dataset:
-        suggestion["dataset"] = dataset
-    image = (definition.get("AlgorithmSpecification") or {}).get("TrainingImage") or ""
-    version = image.rsplit(":", 1)[-1] if ":" in image else ""
-    if version in XGBOOST_VERSIONS:
-        suggestion["algorithm_version"] = version
-    resources = definition.get("ResourceConfig") or {}
-    if resources.get("InstanceType"):
-        suggestion["instance_type"] = resources["InstanceType"]
-    if resources.get("InstanceCount"):
-        suggestion["instance_count"] = int(resources["InstanceCount"])
-    if resources.get("VolumeSizeInGB"):
-        suggestion["volume_size"] = int(resources["VolumeSizeInGB"])
-    if (definition.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds"):
-        suggestion["max_run"] = int(definition["StoppingCondition"]["MaxRuntimeInSeconds"])
+    suggestion: dict[str, Any] = _estimator_fields(definition)
     static = _static_hyperparameters(definition, ranges)
     if static:
         suggestion["hyperparameters"] = static
@@ -412,23 +378,63 @@ def next_execution_input(
     suggestion["hyperparameter_ranges"] = {
         n: _range_entry(spec, by_name.get(n)) for n, spec in ranges.items()
     }
-    if config.get("Strategy"):
-        suggestion["strategy"] = config["Strategy"]
-    if limits.get("MaxNumberOfTrainingJobs"):
-        suggestion["max_jobs"] = int(limits["MaxNumberOfTrainingJobs"])
-    if limits.get("MaxParallelTrainingJobs"):
-        suggestion["max_parallel_jobs"] = int(limits["MaxParallelTrainingJobs"])
-    if config.get("TrainingJobEarlyStoppingType") in {"Off", "Auto"}:
-        suggestion["early_stopping_type"] = config["TrainingJobEarlyStoppingType"]
+    suggestion.update(_tuner_fields(config))
     if scored_trial_count > 0 and name:
-        parents = [name]
-        for parent in (tuning_job.get("WarmStartConfig") or {}).get("ParentHyperParameterTuningJobs") or []:
-            parent_name = parent.get("HyperParameterTuningJobName")
-            if parent_name and parent_name not in parents and len(parents) < MAX_WARM_START_PARENTS:
-                parents.append(parent_name)
-        suggestion["warm_start"] = {"parents": parents, "type": "IdenticalDataAndAlgorithm"}
+        suggestion["warm_start"] = {"parents": _warm_start_parents(tuning_job, name),
+                                    "type": "IdenticalDataAndAlgorithm"}
     suggestion["baseline"] = False
     return suggestion
+
+
+# (SageMaker's key, the execution input's field, conversion): copied where SageMaker's value is set.
+_Copy = tuple[str, str, Callable[[Any], Any]]
+_RESOURCE_FIELDS: tuple[_Copy, ...] = (
+    ("InstanceType", "instance_type", str),
+    ("InstanceCount", "instance_count", int),
+    ("VolumeSizeInGB", "volume_size", int),
+)
+_LIMIT_FIELDS: tuple[_Copy, ...] = (
+    ("MaxNumberOfTrainingJobs", "max_jobs", int),
+    ("MaxParallelTrainingJobs", "max_parallel_jobs", int),
+)
+
+
+def _copied(source: Mapping[str, Any], fields: Sequence[_Copy]) -> dict[str, Any]:
+    return {field: convert(source[key]) for key, field, convert in fields if source.get(key)}
+
+
+def _estimator_fields(definition: Mapping[str, Any]) -> dict[str, Any]:
+    """The data, algorithm version and resources of the job's training definition."""
+    fields: dict[str, Any] = {}
+    dataset = _channel_uris(definition)
+    if dataset:
+        fields["dataset"] = dataset
+    image = (definition.get("AlgorithmSpecification") or {}).get("TrainingImage") or ""
+    version = image.rsplit(":", 1)[-1] if ":" in image else ""
+    if version in XGBOOST_VERSIONS:
+        fields["algorithm_version"] = version
+    fields.update(_copied(definition.get("ResourceConfig") or {}, _RESOURCE_FIELDS))
+    fields.update(_copied(definition.get("StoppingCondition") or {}, (("MaxRuntimeInSeconds", "max_run", int),)))
+    return fields
+
+
+def _tuner_fields(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The strategy, job counts and early stopping of the job's tuning config."""
+    fields = _copied(config, (("Strategy", "strategy", str),))
+    fields.update(_copied(config.get("ResourceLimits", {}), _LIMIT_FIELDS))
+    if config.get("TrainingJobEarlyStoppingType") in {"Off", "Auto"}:
+        fields["early_stopping_type"] = config["TrainingJobEarlyStoppingType"]
+    return fields
+
+
+def _warm_start_parents(tuning_job: Mapping[str, Any], name: str) -> list[str]:
+    """This job first, then its own parents, at most MAX_WARM_START_PARENTS."""
+    parents = [name]
+    for parent in (tuning_job.get("WarmStartConfig") or {}).get("ParentHyperParameterTuningJobs") or []:
+        parent_name = parent.get("HyperParameterTuningJobName")
+        if parent_name and parent_name not in parents and len(parents) < MAX_WARM_START_PARENTS:
+            parents.append(parent_name)
+    return parents
 
 
 def next_input_notes(boundaries: Sequence[Mapping[str, Any]], *, scored_trial_count: int) -> list[str]:

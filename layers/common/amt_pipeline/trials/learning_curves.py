@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from amt_pipeline.aws.ports import MetricReader
-from amt_pipeline.trials.report_input import CurvePoint, ReportInput
+from amt_pipeline.trials.report_input import CurvePoint, ReportInput, parse_time
 
 NAMESPACE = "/aws/sagemaker/TrainingJobs"
 MAX_QUERIES_PER_CALL = 500  # GetMetricData's limit
@@ -98,11 +98,5 @@ def add_learning_curves(report_input: ReportInput, cloudwatch: MetricReader) -> 
 
 
 def _time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    moment = parse_time(value)
+    return moment if isinstance(moment, datetime) else None

@@ -51,7 +51,8 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _parse_time(value: Any) -> Any:
+def parse_time(value: Any) -> Any:
+    """An ISO 8601 string as a datetime; anything else (a datetime, a bad string) as it is."""
     if isinstance(value, str):
         try:
             return datetime.fromisoformat(value)
@@ -102,7 +103,7 @@ class ReportInput(BaseModel):
             row = dict(row)
             for column in TIME_COLUMNS:
                 if column in row:
-                    row[column] = _parse_time(row[column])
+                    row[column] = parse_time(row[column])
             parsed.append(row)
         return parsed
 
