@@ -22,7 +22,7 @@ AMTVIZ_PY := $(AMTVIZ_VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 export PYENV_VERSION := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.(11|13)' | sort -V | tr '\n' ':' | sed 's/:$$//')
 
-.PHONY: help dev demo test test-fast lint template build sizes bench browser sdk clean
+.PHONY: help dev demo test test-fast lint template build deploy-check sizes bench browser sdk clean
 
 help:
 	@echo "make demo      run the post's example locally (no AWS account needed)"
@@ -30,6 +30,7 @@ help:
 	@echo "make lint      ruff + mypy"
 	@echo "make template  sam validate --lint, cfn-lint and checkov on template.yaml"
 	@echo "make build     sam build, then print the deployed sizes"
+	@echo "make deploy-check STACK_NAME=...  pre-flight: validate, build, change-set dry run (with AWS credentials)"
 	@echo "make bench     run the benchmarks in bench/"
 
 $(PY): pyproject.toml
@@ -44,7 +45,7 @@ dev: $(PY)
 $(SAM): 
 	test -d $(SAM_VENV) || $(PYTHON313) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install -q --upgrade pip
-	$(SAM_VENV)/bin/pip install -q aws-sam-cli cfn-lint
+	$(SAM_VENV)/bin/pip install -q aws-sam-cli cfn-lint cfn-lint-serverless
 	@touch $(SAM)
 
 $(CHECKOV):
@@ -86,9 +87,17 @@ lint: $(PY)
 	$(VENV)/bin/ruff check layers src functions tests bench scripts
 	$(VENV)/bin/mypy layers/common/amt_pipeline src/amt
 
+# cfn-lint also with its informational checks (I) and AWS's serverless rules (cfn-lint-serverless: the
+# serverless-rules project's cfn-lint form; its cfn-guard form needs the cfn-guard binary, not on PyPI).
 template: $(SAM) $(CHECKOV)
 	$(SAM) validate --lint
+	@$(SAM_VENV)/bin/python -c "import cfn_lint_serverless" 2>/dev/null || $(SAM_VENV)/bin/pip install -q cfn-lint-serverless
+	$(SAM_VENV)/bin/cfn-lint --include-checks I --append-rules cfn_lint_serverless.rules -- template.yaml
 	$(CHECKOV) -f template.yaml --framework cloudformation --quiet --compact --skip-download
+
+# Pre-flight before a real deployment; without AWS credentials it runs what it can and says what it skipped.
+deploy-check: $(SAM)
+	SAM=$(SAM) SAM_PY=$(SAM_VENV)/bin/python scripts/deploy_check.sh
 
 build: $(SAM)
 	$(SAM) build

@@ -225,6 +225,8 @@ def edges(template: dict[str, Any], definitions: dict[str, dict[str, Any]]) -> s
         elif kind == "AWS::Lambda::Function":
             if "DeadLetterConfig" in props:
                 out |= {(logical_id, ref) for ref in referenced_ids(props["DeadLetterConfig"]["TargetArn"])}
+            if "LogGroup" in props.get("LoggingConfig", {}):
+                out |= {(logical_id, ref) for ref in referenced_ids(props["LoggingConfig"]["LogGroup"])}
         elif kind == "AWS::Lambda::EventInvokeConfig":
             (function,) = referenced_ids(props["FunctionName"])
             for destination in props.get("DestinationConfig", {}).values():
