@@ -197,53 +197,81 @@ def _state_machine_tasks(definition: dict[str, Any]) -> list[dict[str, Any]]:
     return tasks
 
 
+def _rule_edges(logical_id: str, props: dict[str, Any], _: dict[str, Any]) -> set[tuple[str, str]]:
+    out = set()
+    for target in props.get("Targets", []):
+        out |= {(logical_id, ref) for ref in referenced_ids(target["Arn"])}
+        if "DeadLetterConfig" in target:
+            out |= {(logical_id, ref) for ref in referenced_ids(target["DeadLetterConfig"]["Arn"])}
+    return out
+
+
+def alarm_edges(logical_id: str, props: dict[str, Any], _: dict[str, Any]) -> set[tuple[str, str]]:
+    actions = [a for k in ("AlarmActions", "OKActions", "InsufficientDataActions") for a in props.get(k, [])]
+    return {(logical_id, ref) for action in actions for ref in referenced_ids(action)}
+
+
+def _subscription_edges(_: str, props: dict[str, Any], __: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(topic, f"protocol:{props['Protocol']}") for topic in referenced_ids(props["TopicArn"])}
+
+
+def _function_edges(logical_id: str, props: dict[str, Any], _: dict[str, Any]) -> set[tuple[str, str]]:
+    out = set()
+    if "DeadLetterConfig" in props:
+        out |= {(logical_id, ref) for ref in referenced_ids(props["DeadLetterConfig"]["TargetArn"])}
+    if "LogGroup" in props.get("LoggingConfig", {}):
+        out |= {(logical_id, ref) for ref in referenced_ids(props["LoggingConfig"]["LogGroup"])}
+    return out
+
+
+def _invoke_config_edges(_: str, props: dict[str, Any], __: dict[str, Any]) -> set[tuple[str, str]]:
+    (function,) = referenced_ids(props["FunctionName"])
+    destinations = props.get("DestinationConfig", {}).values()
+    return {(function, ref) for d in destinations for ref in referenced_ids(d["Destination"])}
+
+
+def _event_source_edges(_: str, props: dict[str, Any], __: dict[str, Any]) -> set[tuple[str, str]]:
+    (function,) = referenced_ids(props["FunctionName"])
+    return {(ref, function) for ref in referenced_ids(props["EventSourceArn"])}
+
+
+def _state_machine_edges(logical_id: str, props: dict[str, Any], definition: dict[str, Any]) -> set[tuple[str, str]]:
+    out = set()
+    substitutions = props.get("DefinitionSubstitutions", {})
+    for task in _state_machine_tasks(definition):
+        match = re.fullmatch(r"\$\{(\w+)\}", task["Resource"])
+        if match:
+            out |= {(logical_id, ref) for ref in referenced_ids(substitutions[match.group(1)])}
+        else:
+            out.add((logical_id, task["Resource"]))
+    for destination in props.get("LoggingConfiguration", {}).get("Destinations", []):
+        out |= {(logical_id, ref) for ref in referenced_ids(destination["CloudWatchLogsLogGroup"]["LogGroupArn"])}
+    return out
+
+
+_EDGE_READERS = {
+    "AWS::Events::Rule": _rule_edges,
+    "AWS::CloudWatch::Alarm": alarm_edges,
+    "AWS::SNS::Subscription": _subscription_edges,
+    "AWS::Lambda::Function": _function_edges,
+    "AWS::Lambda::EventInvokeConfig": _invoke_config_edges,
+    "AWS::Lambda::EventSourceMapping": _event_source_edges,
+    "AWS::StepFunctions::StateMachine": _state_machine_edges,
+}
+
+
 def edges(template: dict[str, Any], definitions: dict[str, dict[str, Any]]) -> set[tuple[str, str]]:
     """(caller, callee) for every place where the template wires one service to call
     another: rule targets and their dead-letter queues, alarm actions, subscriptions,
-    a function's own dead-letter queue or destinations, event source mappings, the
-    state machine's task integrations and log destinations.
+    a function's own dead-letter queue, destinations and log group, event source
+    mappings, the state machine's task integrations and log destinations.
 
     definitions: state machine logical id -> its ASL (before substitution). A Task
     whose Resource is a substituted ARN names the resource it resolves to; a service
     integration is named by its ARN (arn:aws:states:::sns:publish)."""
     out: set[tuple[str, str]] = set()
     for logical_id, resource in template["Resources"].items():
-        props = resource.get("Properties", {})
-        kind = resource["Type"]
-        if kind == "AWS::Events::Rule":
-            for target in props.get("Targets", []):
-                out |= {(logical_id, ref) for ref in referenced_ids(target["Arn"])}
-                if "DeadLetterConfig" in target:
-                    out |= {(logical_id, ref) for ref in referenced_ids(target["DeadLetterConfig"]["Arn"])}
-        elif kind == "AWS::CloudWatch::Alarm":
-            for key in ("AlarmActions", "OKActions", "InsufficientDataActions"):
-                for action in props.get(key, []):
-                    out |= {(logical_id, ref) for ref in referenced_ids(action)}
-        elif kind == "AWS::SNS::Subscription":
-            for topic in referenced_ids(props["TopicArn"]):
-                out.add((topic, f"protocol:{props['Protocol']}"))
-        elif kind == "AWS::Lambda::Function":
-            if "DeadLetterConfig" in props:
-                out |= {(logical_id, ref) for ref in referenced_ids(props["DeadLetterConfig"]["TargetArn"])}
-            if "LogGroup" in props.get("LoggingConfig", {}):
-                out |= {(logical_id, ref) for ref in referenced_ids(props["LoggingConfig"]["LogGroup"])}
-        elif kind == "AWS::Lambda::EventInvokeConfig":
-            (function,) = referenced_ids(props["FunctionName"])
-            for destination in props.get("DestinationConfig", {}).values():
-                out |= {(function, ref) for ref in referenced_ids(destination["Destination"])}
-        elif kind == "AWS::Lambda::EventSourceMapping":
-            (function,) = referenced_ids(props["FunctionName"])
-            out |= {(ref, function) for ref in referenced_ids(props["EventSourceArn"])}
-        elif kind == "AWS::StepFunctions::StateMachine":
-            substitutions = props.get("DefinitionSubstitutions", {})
-            for task in _state_machine_tasks(definitions[logical_id]):
-                target = task["Resource"]
-                match = re.fullmatch(r"\$\{(\w+)\}", target)
-                if match:
-                    out |= {(logical_id, ref) for ref in referenced_ids(substitutions[match.group(1)])}
-                else:
-                    out.add((logical_id, target))
-            for destination in props.get("LoggingConfiguration", {}).get("Destinations", []):
-                group = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]
-                out |= {(logical_id, ref) for ref in referenced_ids(group)}
+        reader = _EDGE_READERS.get(resource["Type"])
+        if reader:
+            out |= reader(logical_id, resource.get("Properties", {}), definitions.get(logical_id, {}))
     return out

@@ -20,6 +20,7 @@ from tests.template.policies import (
     PASSIVE_TYPES,
     READ_TYPES,
     Statement,
+    alarm_edges,
     as_list,
     edges,
     referenced_ids,
@@ -215,6 +216,48 @@ def test_no_identity_statement_uses_a_star_resource_where_an_arn_is_possible() -
 
 
 # ------------------------------------------------------------- the alarm's topic
+def _alarm_arn(alarm_id: str, props: dict[str, Any]) -> str:
+    name = texts(props["AlarmName"])[0] if "AlarmName" in props else f"${{AWS::StackName}}-{alarm_id}-GENERATED"
+    return f"arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{name}"
+
+
+def _admits(s: Statement, alarm_arn: str) -> bool:
+    patterns = s.condition_values("aws:SourceArn")
+    return not patterns or any(fnmatch.fnmatchcase(alarm_arn, p) for p in patterns)
+
+
+def _key_problems(template: dict[str, Any], held: list[Statement], topic_id: str, alarm_arn: str) -> list[str]:
+    resources = template["Resources"]
+    key = resources[topic_id]["Properties"].get("KmsMasterKeyId")
+    if key is None:
+        return []
+    if isinstance(key, str):
+        return [f"{topic_id}: encrypted with {key}, a key whose policy this stack cannot give to CloudWatch "
+                "(alias/aws/sns never can)"]
+    problems = []
+    for key_id in referenced_ids(key):
+        if resources.get(key_id, {}).get("Type") != "AWS::KMS::Key":
+            problems.append(f"{topic_id}: key {key_id} is not a customer-managed key of this stack")
+            continue
+        grants = [s for s in held if s.holder == key_id and s.kind == "key"
+                  and s.principal == "cloudwatch.amazonaws.com" and _admits(s, alarm_arn)]
+        actions = set().union(*(s.actions for s in grants))
+        problems += [f"{topic_id}: {key_id}'s policy does not let CloudWatch call {needed} for this alarm"
+                     for needed in ("kms:Decrypt", "kms:GenerateDataKey")
+                     if needed not in actions and f"{needed}*" not in actions]
+    return problems
+
+
+def _topic_policy_problems(template: dict[str, Any], held: list[Statement], topic_id: str, alarm_arn: str) -> list[str]:
+    resources = template["Resources"]
+    policies = [s for s in held if s.kind == "resource" and resources[s.holder]["Type"] == "AWS::SNS::TopicPolicy"
+                and topic_id in {i for t in resources[s.holder]["Properties"]["Topics"] for i in referenced_ids(t)}]
+    if policies and not any(s.principal == "cloudwatch.amazonaws.com" and "sns:Publish" in s.actions
+                            and _admits(s, alarm_arn) for s in policies):
+        return [f"{topic_id}: the topic policy does not let CloudWatch publish for this alarm"]
+    return []
+
+
 def alarm_topic_problems(template: dict[str, Any]) -> list[str]:
     """Why an alarm of the template could not publish to its topic, by AWS's rules:
     the topic must be unencrypted or use a customer-managed key whose policy lets
@@ -226,41 +269,11 @@ def alarm_topic_problems(template: dict[str, Any]) -> list[str]:
     for alarm_id, alarm in resources.items():
         if alarm["Type"] != "AWS::CloudWatch::Alarm":
             continue
-        props = alarm["Properties"]
-        name = texts(props["AlarmName"])[0] if "AlarmName" in props else f"${{AWS::StackName}}-{alarm_id}-GENERATED"
-        alarm_arn = f"arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{name}"
-
-        def admits(s: Statement, arn: str = alarm_arn) -> bool:
-            patterns = s.condition_values("aws:SourceArn")
-            return not patterns or any(fnmatch.fnmatchcase(arn, p) for p in patterns)
-
-        for action in [a for k in ("AlarmActions", "OKActions", "InsufficientDataActions") for a in props.get(k, [])]:
-            for topic_id in referenced_ids(action):
-                if resources.get(topic_id, {}).get("Type") != "AWS::SNS::Topic":
-                    continue
-                key = resources[topic_id]["Properties"].get("KmsMasterKeyId")
-                key_ids = referenced_ids(key) if isinstance(key, dict) else set()
-                if isinstance(key, str):
-                    problems.append(f"{alarm_id} -> {topic_id}: encrypted with {key}, a key whose policy this stack "
-                                    "cannot give to CloudWatch (alias/aws/sns never can)")
-                for key_id in key_ids:
-                    if resources.get(key_id, {}).get("Type") != "AWS::KMS::Key":
-                        problems.append(f"{alarm_id} -> {topic_id}: key {key_id} is not a customer-managed key")
-                        continue
-                    grants = [s for s in held if s.holder == key_id and s.kind == "key"
-                              and s.principal == "cloudwatch.amazonaws.com" and admits(s)]
-                    actions = set().union(*(s.actions for s in grants)) if grants else set()
-                    for needed in ("kms:Decrypt", "kms:GenerateDataKey"):
-                        if needed not in actions and f"{needed}*" not in actions:
-                            problems.append(f"{alarm_id} -> {topic_id}: {key_id}'s policy does not let CloudWatch "
-                                            f"call {needed} for this alarm")
-                policies = [s for s in held if s.kind == "resource" and
-                            resources[s.holder]["Type"] == "AWS::SNS::TopicPolicy" and
-                            topic_id in {i for t in resources[s.holder]["Properties"]["Topics"]
-                                         for i in referenced_ids(t)}]
-                if policies and not any(s.principal == "cloudwatch.amazonaws.com" and "sns:Publish" in s.actions
-                                        and admits(s) for s in policies):
-                    problems.append(f"{alarm_id} -> {topic_id}: the topic policy does not let CloudWatch publish")
+        alarm_arn = _alarm_arn(alarm_id, alarm["Properties"])
+        for _, topic_id in alarm_edges(alarm_id, alarm["Properties"], {}):
+            if resources.get(topic_id, {}).get("Type") == "AWS::SNS::Topic":
+                problems += [f"{alarm_id} -> {p}" for p in _key_problems(template, held, topic_id, alarm_arn)
+                             + _topic_policy_problems(template, held, topic_id, alarm_arn)]
     return problems
 
 
