@@ -3,11 +3,12 @@
 ``LocalSageMaker`` answers the SageMaker calls the pipeline makes (boto3-shaped requests and
 responses), trains real XGBoost models with the semantics of the built-in XGBoost 1.5-1 container
 (algorithm.py), searches with optuna (search.py), records every job under ``state_dir`` and emits
-SageMaker's EventBridge events. See engine.py.
+SageMaker's EventBridge events. See engine.py for the map of its modules.
 """
 
-from amt.local.engine.engine import LocalSageMaker, TuningProgress
+from amt.local.engine.engine import LocalSageMaker
 from amt.local.engine.errors import LocalSageMakerError
+from amt.local.engine.jobs import TuningProgress
 from amt.local.engine.storage import InMemoryObjectStore, ObjectStore
 
 __all__ = ["InMemoryObjectStore", "LocalSageMaker", "LocalSageMakerError", "ObjectStore", "TuningProgress"]

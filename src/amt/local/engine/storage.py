@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from amt_pipeline.aws.s3_uri import split_s3_uri
 
@@ -45,3 +46,25 @@ class InMemoryObjectStore:
 
     def __len__(self) -> int:
         return len(self._objects)
+
+
+def read_channels(storage: ObjectStore, definition: Mapping[str, Any]) -> dict[str, list[bytes]]:
+    """A job definition's InputDataConfig -> channel name -> its objects' bytes (ValueError when
+    SageMaker would fail the job: a source or content type other than S3 CSV, an empty channel)."""
+    out: dict[str, list[bytes]] = {}
+    for ch in definition.get("InputDataConfig") or []:
+        src = ch["DataSource"].get("S3DataSource")
+        if not src:
+            raise ValueError(f"channel {ch['ChannelName']!r}: only S3DataSource is supported locally")
+        if ch.get("ContentType") and "csv" not in ch["ContentType"]:
+            raise ValueError(f"channel {ch['ChannelName']!r}: only text/csv is supported locally")
+        uri = src["S3Uri"]
+        split_s3_uri(uri)
+        if src.get("S3DataType", "S3Prefix") == "S3Prefix":
+            uris = [u for u in storage.list(uri) if not u.endswith("/")]
+        else:
+            uris = [uri]
+        if not uris:
+            raise ValueError(f"No data in channel {ch['ChannelName']!r} at {uri}")
+        out[ch["ChannelName"]] = [storage.get(u) for u in uris]
+    return out
