@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from amt_pipeline.aws.adapters import EventPublisher, ObjectStore
 from amt_pipeline.aws.clients import client
 from amt_pipeline.aws.idempotency import once_per
+from amt_pipeline.contracts import ExtractResult
 from amt_pipeline.events import RunStepDetail, TuningJobStateChangeEvent
 from amt_pipeline.settings import PipelineStepSettings
 from amt_pipeline.steps import extract_trials
@@ -34,9 +35,9 @@ def lambda_handler(event: TuningJobStateChangeEvent, context: LambdaContext) -> 
     step = RunStepDetail(bucket=layout.bucket, run_id=layout.run_id,
                          tuning_job_name=change.HyperParameterTuningJobName,
                          status=change.HyperParameterTuningJobStatus)
-    extract_once = once_per("step", settings.idempotency_table_name, context)(extract_trials)
+    extract_once = once_per("step", settings.idempotency_table_name, context, result=ExtractResult)(extract_trials)
     result = extract_once(client("sagemaker"), client("cloudwatch"), ObjectStore(client("s3"), layout.bucket),
                           EventPublisher(client("events")), step=step)
-    logger.info("Trials extracted", run_id=step.run_id, status=result["status"], trials=result["trials"])
+    logger.info("Trials extracted", run_id=step.run_id, status=result.status, trials=result.trials)
     metrics.add_metric(name="TrialsExtracted", unit=MetricUnit.Count, value=1)
-    return result
+    return result.model_dump()

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.clients import client
 from amt_pipeline.aws.idempotency import once_per
+from amt_pipeline.contracts import NotifyResult
 from amt_pipeline.events import RunStepEvent
 from amt_pipeline.settings import NotifySettings
 from amt_pipeline.steps import notify
@@ -27,9 +28,9 @@ metrics = Metrics()
 def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = NotifySettings.from_env()
     step = event.detail
-    notify_once = once_per("step", settings.idempotency_table_name, context)(notify)
+    notify_once = once_per("step", settings.idempotency_table_name, context, result=NotifyResult)(notify)
     sent = notify_once(ObjectStore(client("s3"), step.bucket), Notifier(client("sns"), settings.topic_arn),
                        settings.report_link_expiry_seconds, step=step)
-    logger.info("Notification sent", run_id=step.run_id, message_id=sent["message_id"])
+    logger.info("Notification sent", run_id=step.run_id, message_id=sent.message_id)
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
-    return sent
+    return sent.model_dump()

@@ -6,21 +6,15 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from amt_pipeline.aws.adapters import ObjectStore
 from amt_pipeline.aws.clients import client
+from amt_pipeline.contracts import PreparedObject, PrepareRequest, PrepareResult
 from amt_pipeline.run.datasets import builtin_dataset_files
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-
-
-class PrepareRequest(BaseModel):
-    run_id: str
-    bucket: str
-    dataset: dict
 
 
 @logger.inject_lambda_context
@@ -35,4 +29,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         written[key] = body.count(b"\n")
     logger.info("Dataset written", run_id=request.run_id, rows=written)
     metrics.add_metric(name="DatasetsPrepared", unit=MetricUnit.Count, value=1)
-    return {"objects": [{"uri": f"s3://{request.bucket}/{k}", "rows": n} for k, n in written.items()]}
+    objects = [PreparedObject(uri=f"s3://{request.bucket}/{key}", rows=rows) for key, rows in written.items()]
+    return PrepareResult(objects=objects).model_dump()

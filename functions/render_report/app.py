@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from amt_pipeline.aws.adapters import EventPublisher, ObjectStore
 from amt_pipeline.aws.clients import client
 from amt_pipeline.aws.idempotency import once_per
+from amt_pipeline.contracts import RenderResult
 from amt_pipeline.events import RunStepEvent
 from amt_pipeline.settings import PipelineStepSettings
 from amt_pipeline.steps import render_report
@@ -27,8 +28,8 @@ metrics = Metrics()
 def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = PipelineStepSettings.from_env()
     step = event.detail
-    render_once = once_per("step", settings.idempotency_table_name, context)(render_report)
+    render_once = once_per("step", settings.idempotency_table_name, context, result=RenderResult)(render_report)
     result = render_once(ObjectStore(client("s3"), step.bucket), EventPublisher(client("events")), step=step)
-    logger.info("Report rendered", run_id=step.run_id, status=result["status"])
+    logger.info("Report rendered", run_id=step.run_id, status=result.status)
     metrics.add_metric(name="ReportsRendered", unit=MetricUnit.Count, value=1)
-    return result
+    return result.model_dump()

@@ -3,18 +3,15 @@ InvalidExecutionInput naming every bad field, before anything is written."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from amt_pipeline.aws.clients import client
+from amt_pipeline.contracts import ValidateRequest
 from amt_pipeline.errors import InvalidExecutionInput
 from amt_pipeline.run.input_data_check import check_input_data_readable
-from amt_pipeline.run.plan import plan_run
+from amt_pipeline.run.plan import S3DatasetPlan, make_plan
 from amt_pipeline.settings import Settings
 
 logger = Logger()
@@ -29,12 +26,6 @@ class ValidateSettings(Settings):
     aws_region: str
 
 
-class ValidateRequest(BaseModel):
-    input: Any  # checked by plan_run, which names every bad field
-    execution_name: str
-    started_at: datetime
-
-
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
@@ -42,7 +33,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     settings = ValidateSettings.from_env()
     request = ValidateRequest.model_validate(event)
     try:
-        plan = plan_run(
+        plan = make_plan(
             request.input,
             bucket=settings.bucket_name,
             role_arn=settings.sagemaker_role_arn,
@@ -51,12 +42,12 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             started_at=request.started_at,
             stack_name=settings.stack_name,
         )
-        if plan["dataset"]["kind"] == "s3":
-            check_input_data_readable(plan["dataset"], client("s3"))
+        if isinstance(plan.dataset, S3DatasetPlan):
+            check_input_data_readable(plan.dataset, client("s3"))
     except InvalidExecutionInput as error:
         logger.info("Execution input refused", fields=[e.field for e in error.errors])
         metrics.add_metric(name="InputsRefused", unit=MetricUnit.Count, value=1)
         raise
-    logger.info("Run planned", run_id=plan["run_id"], strategy=plan["input"]["strategy"])
+    logger.info("Run planned", run_id=plan.run_id, strategy=plan.input["strategy"])
     metrics.add_metric(name="RunsPlanned", unit=MetricUnit.Count, value=1)
-    return plan
+    return plan.model_dump(mode="json")

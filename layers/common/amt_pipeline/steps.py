@@ -13,16 +13,15 @@ extract and notify Lambdas do not pay pandas' and Altair's import time.
 
 from __future__ import annotations
 
-from typing import Any
-
 from amt_pipeline.aws.adapters import HTML_CONTENT_TYPE, EventPublisher, Notifier, ObjectStore
 from amt_pipeline.aws.ports import MetricReader, TuningJobReader
+from amt_pipeline.contracts import ExtractResult, NotifyResult, RenderResult
 from amt_pipeline.events import REPORT_RENDERED, TRIALS_EXTRACTED, RunStepDetail
 from amt_pipeline.run.layout import baseline_job_name
 
 
 def extract_trials(sagemaker: TuningJobReader, cloudwatch: MetricReader, store: ObjectStore, events: EventPublisher, *,
-                   step: RunStepDetail) -> dict[str, Any]:
+                   step: RunStepDetail) -> ExtractResult:
     """Every trial of the job (paginated list calls) and the best trials' learning curves,
     stored as trials.json + trials.csv."""
     from amt_pipeline.trials.learning_curves import add_learning_curves
@@ -38,10 +37,10 @@ def extract_trials(sagemaker: TuningJobReader, cloudwatch: MetricReader, store: 
     # The job's own describe is the truth; the event only said it ended.
     extracted = step.model_copy(update={"status": report_input.status})
     events.publish(TRIALS_EXTRACTED, extracted.model_dump())
-    return {**extracted.model_dump(), "trials": len(report_input.trials)}
+    return ExtractResult(**extracted.model_dump(), trials=len(report_input.trials))
 
 
-def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDetail) -> dict[str, Any]:
+def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDetail) -> RenderResult:
     """index.html and summary.json from the stored trials."""
     from amt_pipeline.report.render import render_report as render_html
     from amt_pipeline.trials.report_input import ReportInput
@@ -53,11 +52,11 @@ def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDe
     store.put_text(layout.report_html_key, render_html(report_input), HTML_CONTENT_TYPE)
     store.put_json(layout.summary_key, summary)
     events.publish(REPORT_RENDERED, step.model_dump())
-    return {"run_id": step.run_id, "status": summary.get("status"), "report_key": layout.report_html_key}
+    return RenderResult(run_id=step.run_id, status=summary.get("status"), report_key=layout.report_html_key)
 
 
 def notify(store: ObjectStore, notifier: Notifier, link_expiry_seconds: int, *,
-           step: RunStepDetail) -> dict[str, str]:
+           step: RunStepDetail) -> NotifyResult:
     """One SNS message: status, best objective and hyperparameters, baseline, report link."""
     from amt_pipeline.report.notification import compose_notification
 
@@ -66,4 +65,4 @@ def notify(store: ObjectStore, notifier: Notifier, link_expiry_seconds: int, *,
     url = store.presigned_get_url(layout.report_html_key, link_expiry_seconds)
     subject, message = compose_notification(summary, url)
     message_id = notifier.publish(subject, message)
-    return {"message_id": message_id, "subject": subject, "report_url": url}
+    return NotifyResult(message_id=message_id, subject=subject, report_url=url)

@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from aws_lambda_powertools.utilities.idempotency.persistence.dynamodb import DynamoDBPersistenceLayer
+from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+from pydantic import BaseModel
 
 from amt_pipeline.aws.clients import client
 
@@ -32,15 +34,21 @@ def forget_persistence() -> None:
     _persistence.cache_clear()
 
 
-def once_per(step_input: str, table_name: str, lambda_context: Any = None) -> Callable[[F], F]:
-    """Decorate a step so that it runs once per distinct value of its ``step_input`` keyword."""
+def once_per(step_input: str, table_name: str, lambda_context: Any = None, *,
+             result: type[BaseModel] | None = None) -> Callable[[F], F]:
+    """Decorate a step so that it runs once per distinct value of its ``step_input`` keyword.
+
+    A step that returns a pydantic model names it as ``result``: the stored
+    result is then read back as that model (Powertools' ``PydanticSerializer``).
+    """
     config = IdempotencyConfig(expires_after_seconds=EXPIRES_AFTER_SECONDS)
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)
 
     def decorate(step: F) -> F:
         return idempotent_function(  # type: ignore[return-value]
-            data_keyword_argument=step_input, persistence_store=_persistence(table_name), config=config
+            data_keyword_argument=step_input, persistence_store=_persistence(table_name), config=config,
+            output_serializer=PydanticSerializer(model=result) if result is not None else None,
         )(step)
 
     return decorate

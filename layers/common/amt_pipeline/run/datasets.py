@@ -11,12 +11,17 @@ from __future__ import annotations
 import gzip
 import io
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from amt_pipeline.run.plan import BuiltinDatasetPlan
 
 DIGITS_FILE = "digits.csv.gz"
 SPLITS = ("post", "stratified")
@@ -104,8 +109,9 @@ def to_csv_bytes(rows: np.ndarray) -> bytes:
     return "".join(",".join(map(str, row)) + "\n" for row in rows.tolist()).encode("ascii")
 
 
-def builtin_dataset_files(dataset_plan: dict[str, Any]) -> dict[str, bytes]:
+def builtin_dataset_files(plan: BuiltinDatasetPlan | Mapping[str, Any]) -> dict[str, bytes]:
     """The plan's built-in dataset as {S3 key: CSV bytes} (train and validation files)."""
+    dataset_plan = plan.model_dump() if isinstance(plan, BaseModel) else plan
     if dataset_plan.get("kind") != "builtin":
         raise ValueError(f"not a built-in dataset plan: kind {dataset_plan.get('kind')!r}")
     if dataset_plan.get("name") != "digits":

@@ -8,13 +8,18 @@ non-empty object.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from pydantic import BaseModel
 
 from amt_pipeline.aws.ports import ObjectReader
 from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
+
+if TYPE_CHECKING:
+    from amt_pipeline.run.plan import S3DatasetPlan
 
 NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 NO_BUCKET = {"NoSuchBucket"}
@@ -22,12 +27,13 @@ DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "InvalidObjec
 PREFIX_PROBE = 100  # objects looked at under a prefix to find a non-empty one
 
 
-def check_input_data_readable(dataset_plan: dict[str, Any], s3_client: ObjectReader) -> None:
+def check_input_data_readable(plan: S3DatasetPlan | Mapping[str, Any], s3_client: ObjectReader) -> None:
     """Raise InvalidExecutionInput naming dataset.train_uri / dataset.validation_uri if either cannot be read.
 
     A built-in dataset has nothing to check. Errors other than not-found /
     access-denied (throttling, 5xx) propagate: they are worth a retry.
     """
+    dataset_plan = plan.model_dump() if isinstance(plan, BaseModel) else plan
     if dataset_plan.get("kind") != "s3":
         return
     errors = []

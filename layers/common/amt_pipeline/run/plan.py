@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from amt_pipeline.run.execution_input import parse_execution_input
 from amt_pipeline.run.input_models import BuiltinDataset, ExecutionInput
@@ -39,7 +41,67 @@ def describe_command(tuning_job_name: str) -> str:
     )
 
 
-def plan_run(
+class _PlanPart(BaseModel):
+    # The state machine reads these by name (tests/unit/test_step_contracts.py checks its paths).
+    model_config = ConfigDict(frozen=True)
+
+
+class BuiltinDatasetPlan(_PlanPart):
+    kind: Literal["builtin"] = "builtin"
+    name: str
+    split: str
+    seed: int = 0
+    validation_fraction: float
+    train_key: str
+    validation_key: str
+
+
+class S3DatasetPlan(_PlanPart):
+    kind: Literal["s3"] = "s3"
+    train_uri: str
+    validation_uri: str
+
+
+DatasetPlan = Annotated[BuiltinDatasetPlan | S3DatasetPlan, Field(discriminator="kind")]
+
+
+class BaselinePlan(_PlanPart):
+    enabled: bool
+    training_job_name: str | None
+    request: dict[str, Any] | None  # CreateTrainingJob's arguments
+
+
+class TuningPlan(_PlanPart):
+    job_name: str
+    warm_start: bool
+    request: dict[str, Any]  # CreateHyperParameterTuningJob's arguments
+
+
+class ReportPlan(_PlanPart):
+    html_uri: str
+    reports_prefix_uri: str
+
+
+class FollowPlan(_PlanPart):
+    console_url: str
+    describe_command: str
+
+
+class RunPlan(_PlanPart):
+    """What ValidateInput returns and the state machine carries from state to state."""
+
+    run_id: str
+    bucket: str
+    run_prefix: str
+    input: dict[str, Any]  # the execution input with every default filled
+    dataset: DatasetPlan
+    baseline: BaselinePlan
+    tuning: TuningPlan
+    report: ReportPlan
+    follow: FollowPlan
+
+
+def make_plan(
     raw: Any,
     *,
     bucket: str,
@@ -48,60 +110,48 @@ def plan_run(
     execution_name: str,
     started_at: datetime,
     stack_name: str,
-) -> dict[str, Any]:
+) -> RunPlan:
     """Validate the execution input and plan its run (raises InvalidExecutionInput)."""
     ei = raw if isinstance(raw, ExecutionInput) else parse_execution_input(raw)
     run_id = ei.job_name or default_run_id(execution_name, started_at)
     layout = RunLayout(bucket=bucket, run_id=run_id)
-
-    return {
-        "run_id": run_id,
-        "bucket": bucket,
-        "run_prefix": layout.prefix,
-        "input": ei.model_dump(mode="json"),
-        "dataset": dataset_plan(ei, layout),
-        "baseline": {
-            "enabled": ei.baseline,
-            "training_job_name": baseline_job_name(run_id) if ei.baseline else None,
-            "request": (
-                baseline_training_request(
-                    ei, layout=layout, region=region, role_arn=role_arn, stack_name=stack_name
-                )
-                if ei.baseline
-                else None
-            ),
-        },
-        "tuning": {
-            "job_name": run_id,
-            "warm_start": ei.warm_start is not None,
-            "request": tuning_job_request(
-                ei, layout=layout, region=region, role_arn=role_arn, stack_name=stack_name
-            ),
-        },
-        "report": {
-            "html_uri": layout.uri(layout.report_html_key),
-            "reports_prefix_uri": layout.uri(layout.reports_prefix),
-        },
-        "follow": {
-            "console_url": console_url(region, run_id),
-            "describe_command": describe_command(run_id),
-        },
-    }
+    where: dict[str, Any] = {"layout": layout, "region": region, "role_arn": role_arn, "stack_name": stack_name}
+    return RunPlan(
+        run_id=run_id,
+        bucket=bucket,
+        run_prefix=layout.prefix,
+        input=ei.model_dump(mode="json"),
+        dataset=dataset_plan(ei, layout),
+        baseline=BaselinePlan(
+            enabled=ei.baseline,
+            training_job_name=baseline_job_name(run_id) if ei.baseline else None,
+            request=baseline_training_request(ei, **where) if ei.baseline else None,
+        ),
+        tuning=TuningPlan(job_name=run_id, warm_start=ei.warm_start is not None,
+                          request=tuning_job_request(ei, **where)),
+        report=ReportPlan(html_uri=layout.uri(layout.report_html_key),
+                          reports_prefix_uri=layout.uri(layout.reports_prefix)),
+        follow=FollowPlan(console_url=console_url(region, run_id), describe_command=describe_command(run_id)),
+    )
 
 
-def dataset_plan(ei: ExecutionInput, layout: RunLayout) -> dict[str, Any]:
+def plan_run(raw: Any, **context: Any) -> dict[str, Any]:
+    """``make_plan``'s plan as the state machine receives it: JSON (same keywords as ``make_plan``)."""
+    return make_plan(raw, **context).model_dump(mode="json")
+
+
+def dataset_plan(ei: ExecutionInput, layout: RunLayout) -> BuiltinDatasetPlan | S3DatasetPlan:
     ds = ei.dataset
     if isinstance(ds, BuiltinDataset):
-        return {
-            "kind": "builtin",
-            "name": ds.name,
-            "split": ds.split,
-            "seed": ds.seed,
-            "validation_fraction": ds.validation_fraction,
-            "train_key": layout.train_key,
-            "validation_key": layout.validation_key,
-        }
-    return {"kind": "s3", "train_uri": ds.train_uri, "validation_uri": ds.validation_uri}
+        return BuiltinDatasetPlan(
+            name=ds.name,
+            split=ds.split,
+            seed=ds.seed,
+            validation_fraction=ds.validation_fraction,
+            train_key=layout.train_key,
+            validation_key=layout.validation_key,
+        )
+    return S3DatasetPlan(train_uri=ds.train_uri, validation_uri=ds.validation_uri)
 
 
 def _utc(moment: datetime) -> datetime:
