@@ -2,6 +2,18 @@
 handlers and environments, EventBridge rule patterns, the state machine's
 definition with its substitutions. Intrinsic functions are resolved against
 local physical names, so the local run uses the stack's own wiring.
+
+Why by hand, and not aws-sam-translator + moto's CloudFormation (weighed, measured
+here with aws-sam-translator 1.115 and moto 5.2.5, in process): the library route
+translates template.yaml (39 resources) in 0.11 s and moto creates the stack in
+2.0 s, but only after CodeUri, ContentUri and DefinitionUri are rewritten to S3
+objects (what ``sam package`` does), and it silently skips 5 of the 17 resource
+types (bucket, topic and queue policies, the SNS subscription, the alarm). The
+runtime would still have to map CloudFormation's physical names back to
+handlers, and to re-point the rules' Lambda targets at queues, because moto's
+EventBridge cannot deliver to Lambda. Reading the template here and creating
+what the run needs takes 0.06 s + 0.6 s, with one module fewer to keep in step
+with moto. Revisit if moto's CloudFormation learns the missing types.
 """
 
 from __future__ import annotations
