@@ -8,7 +8,7 @@ SageMaker's EventBridge events. See engine.py for the map of its modules.
 
 from amt.local.engine.engine import LocalSageMaker
 from amt.local.engine.errors import LocalSageMakerError
-from amt.local.engine.jobs import TuningProgress
 from amt.local.engine.storage import InMemoryObjectStore, ObjectStore
+from amt.local.engine.tuning_job import TuningProgress
 
 __all__ = ["InMemoryObjectStore", "LocalSageMaker", "LocalSageMakerError", "ObjectStore", "TuningProgress"]

@@ -5,7 +5,7 @@ as boto3's parsed response, times as timezone-aware datetimes). This module only
 and answers them, as moto's ``responses.py`` does; the rest lives beside it:
 
 - plan.py: what SageMaker checks before it accepts a request, and a tuning job's plan;
-- jobs.py: the tuning and training jobs, each building its own responses and events;
+- tuning_job.py, training_job.py: the jobs, each building its own responses and events;
 - registry.py: every job, in memory, under ``state_dir`` and announced on EventBridge;
 - coordinator.py: runs each job in a thread, its trials in a pool of workers (pools.py,
   ``min(MaxParallelTrainingJobs, workers)`` processes), asking and telling optuna in trial order;
@@ -22,13 +22,14 @@ from typing import Any
 
 from amt.local.engine.coordinator import Coordinator
 from amt.local.engine.errors import LocalSageMakerError, ValidationException, not_found
-from amt.local.engine.jobs import TrainingJob, TuningJob, TuningProgress
 from amt.local.engine.pagination import max_results, paginate
 from amt.local.engine.plan import check_request, check_training_request, plan_tuning_job
 from amt.local.engine.pools import PoolFactory, process_pool
 from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
 from amt.local.engine.storage import ObjectStore
+from amt.local.engine.training_job import TrainingJob
+from amt.local.engine.tuning_job import TuningJob, TuningProgress
 
 _TRIAL_ORDER: dict[str, Callable[[TrainingJob], Any]] = {
     "Name": lambda t: t.name,

@@ -16,8 +16,8 @@ from typing import Any
 from amt.local.engine import search
 from amt.local.engine.algorithm import unknown_hyperparameters
 from amt.local.engine.errors import ResourceLimitExceeded, ResourceNotFound, ValidationException
-from amt.local.engine.jobs import TERMINAL, TuningJob
 from amt.local.engine.ranges import Range, parse_ranges
+from amt.local.engine.tuning_job import TERMINAL, TuningJob
 from amt_pipeline.run.job_names import TRAINING_JOB_NAME_PATTERN, TUNING_JOB_NAME_PATTERN
 from amt_pipeline.run.xgboost_algorithm import OBJECTIVE_METRICS
 

@@ -13,7 +13,7 @@ import concurrent.futures as cf
 import functools
 import multiprocessing as mp
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,6 +46,11 @@ class TrialPool(Protocol):
 
 
 PoolFactory = Callable[[PoolRequest], TrialPool]
+
+
+def image_of(definition: Mapping[str, Any]) -> str:
+    """The training image a job definition names ("" when none)."""
+    return (definition.get("AlgorithmSpecification") or {}).get("TrainingImage", "")
 
 
 @functools.cache

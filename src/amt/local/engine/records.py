@@ -6,6 +6,7 @@ Layout (one file per job, written atomically, readable by any later process)::
     <state_dir>/training-jobs/<name>.json    one per trial or standalone job
     <state_dir>/metrics/<name>.json          per-round metrics {"validation:accuracy": [...], ...}
 
+A job is a ``StoredRecord``: a dataclass whose record keys are SageMaker's names.
 Times are stored as epoch seconds (float); responses carry timezone-aware datetimes, as boto3
 parses them; EventBridge details carry epoch milliseconds (numbers), as SageMaker sends them.
 """
@@ -19,7 +20,7 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 
 def now() -> float:
@@ -87,3 +88,16 @@ def tags_dict(tags: list[dict] | None) -> dict[str, str]:
 
 def drop_none(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None}
+
+
+class StoredRecord:
+    """A dataclass stored as a JSON record whose keys are SageMaker's names (``KEYS``)."""
+
+    KEYS: ClassVar[dict[str, str]]  # attribute -> record key
+
+    def to_record(self) -> dict[str, Any]:
+        return {key: getattr(self, attr) for attr, key in self.KEYS.items()}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Any:
+        return cls(**{attr: record[key] for attr, key in cls.KEYS.items() if key in record})

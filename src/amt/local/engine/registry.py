@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from amt.local.engine.errors import ResourceInUse
-from amt.local.engine.jobs import TERMINAL, TrainingJob, TuningJob
 from amt.local.engine.records import StateStore, envelope
+from amt.local.engine.training_job import TrainingJob
+from amt.local.engine.tuning_job import TERMINAL, TuningJob
 
 log = logging.getLogger(__name__)
 

@@ -1,51 +1,22 @@
-"""The engine's resources: a tuning job and a training job, each answering for itself.
+"""A training job, answering for itself: one trial of a tuning job, or a standalone job.
 
-As in moto's ``HyperParameterTuningJob``, each job builds its own boto3 responses (``describe()``,
-``summary()``) and its EventBridge detail (``event_detail()``). A job is stored as one JSON record
-under ``state_dir`` (``to_record()`` / ``from_record()``); the record's keys are SageMaker's names,
-so a job written by another process (or an earlier run) reads back the same.
+As moto's SageMaker models do, the job builds its own boto3 responses (``describe()``,
+``summary()``) and its EventBridge detail (``event_detail()``). It is stored as one JSON record under
+``state_dir`` whose keys are SageMaker's names (``KEYS``), so a job written by another process (or
+an earlier run) reads back the same.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from amt.local.engine.records import drop_none, now, tags_dict, to_datetime, to_millis
-from amt.local.engine.search import improves
-
-TERMINAL = ("Completed", "Failed", "Stopped")
-
-
-@dataclass
-class TuningProgress:
-    job_name: str
-    total: int
-    completed: int
-    failed: int
-    stopped: int
-    running: int
-    best_objective: float | None
-    best_training_job: str | None
-
-
-class _Record:
-    """A dataclass stored as a JSON record whose keys are SageMaker's names (``KEYS``)."""
-
-    KEYS: ClassVar[dict[str, str]]  # attribute -> record key
-
-    def to_record(self) -> dict[str, Any]:
-        return {key: getattr(self, attr) for attr, key in self.KEYS.items()}
-
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Any:
-        return cls(**{attr: record[key] for attr, key in cls.KEYS.items() if key in record})
+from amt.local.engine.records import StoredRecord, drop_none, now, tags_dict, to_datetime, to_millis
 
 
 @dataclass(eq=False)
-class TrainingJob(_Record):
+class TrainingJob(StoredRecord):
     """A training job: one trial of a tuning job, or a standalone job (the baseline)."""
 
     name: str
@@ -106,15 +77,24 @@ class TrainingJob(_Record):
 
     @classmethod
     def trial(
-        cls, tuning: TuningJob, *, name: str, arn: str, index: int, hps: dict, tuned: dict, definition: dict
+        cls,
+        *,
+        name: str,
+        arn: str,
+        tuning: tuple[str, str],
+        objective: Mapping[str, str],
+        index: int,
+        hps: dict,
+        tuned: dict,
+        definition: Mapping[str, Any],
     ) -> TrainingJob:
-        """The record of a tuning job's trial ``index``, as it starts."""
+        """Trial ``index`` of the tuning job ``tuning`` (name, ARN) with that ``objective``, as it starts."""
         t = now()
         return cls(
             name=name,
             arn=arn,
-            tuning_job_name=tuning.name,
-            tuning_job_arn=tuning.arn,
+            tuning_job_name=tuning[0],
+            tuning_job_arn=tuning[1],
             index=index,
             definition={k: v for k, v in definition.items() if k != "StaticHyperParameters"},
             hyperparameters=hps,
@@ -123,8 +103,8 @@ class TrainingJob(_Record):
             training_start_time=t,
             last_modified_time=t,
             objective_status="Pending",
-            objective_metric_name=tuning.metric,
-            objective_type=tuning.objective["Type"],
+            objective_metric_name=objective["MetricName"],
+            objective_type=objective["Type"],
         )
 
     def end(
@@ -263,152 +243,3 @@ _DEFINITION_FLAGS = (
     "EnableManagedSpotTraining",
 )
 _NOT_IN_TRAINING_EVENTS = ("FinalMetricDataList", "TrainingTimeInSeconds", "BillableTimeInSeconds")
-
-
-@dataclass(eq=False)
-class TuningJob(_Record):
-    """A hyperparameter tuning job and, once loaded, its trials in launch order."""
-
-    name: str
-    arn: str
-    request: dict[str, Any]
-    creation_time: float
-    last_modified_time: float
-    status: str = "InProgress"
-    end_time: float | None = None
-    failure_reason: str | None = None
-    completion_details: dict[str, Any] = field(default_factory=dict)
-    total: int = 0
-    warm_start_trials: int = 0
-    # Not stored: the trials, and the stop request of a job this process runs.
-    trials: list[TrainingJob] = field(default_factory=list, repr=False)
-    stop_event: threading.Event | None = field(default=None, repr=False)
-
-    KEYS: ClassVar[dict[str, str]] = {
-        "name": "HyperParameterTuningJobName",
-        "arn": "HyperParameterTuningJobArn",
-        "request": "Request",
-        "status": "Status",
-        "creation_time": "CreationTime",
-        "last_modified_time": "LastModifiedTime",
-        "end_time": "EndTime",
-        "failure_reason": "FailureReason",
-        "completion_details": "CompletionDetails",
-        "total": "Total",
-        "warm_start_trials": "WarmStartTrials",
-    }
-
-    @property
-    def owned(self) -> bool:
-        """Whether this process runs the job (jobs of other processes are read from state_dir)."""
-        return self.stop_event is not None
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return self.request["HyperParameterTuningJobConfig"]
-
-    @property
-    def objective(self) -> dict[str, str]:
-        return self.config["HyperParameterTuningJobObjective"]
-
-    @property
-    def metric(self) -> str:
-        return self.objective["MetricName"]
-
-    @property
-    def maximize(self) -> bool:
-        return self.objective["Type"] == "Maximize"
-
-    def complete_because(self, reason: str, **details: Any) -> None:
-        """Record why the job stops launching trials (TuningJobCompletionDetails)."""
-        self.completion_details = {**(self.completion_details or {}), **details, "_Reason": reason}
-
-    def end(self, status: str, reason: str | None) -> None:
-        t = now()
-        self.status, self.failure_reason, self.end_time, self.last_modified_time = status, reason, t, t
-
-    def counters(self) -> tuple[dict[str, int], dict[str, int], TrainingJob | None]:
-        """TrainingJobStatusCounters, ObjectiveStatusCounters and the best trial."""
-        status = {"Completed": 0, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
-        objective = {"Succeeded": 0, "Pending": 0, "Failed": 0}
-        best: TrainingJob | None = None
-        for r in self.trials:
-            key = {"Failed": "NonRetryableError", "Stopping": "InProgress"}.get(r.status, r.status)
-            status[key] += 1
-            objective[r.objective_status or "Pending"] += 1
-            if r.objective is not None and (best is None or improves(r.objective, best.objective, self.maximize)):
-                best = r
-        return status, objective, best
-
-    def describe(self) -> dict[str, Any]:
-        """DescribeHyperParameterTuningJob's response."""
-        status, objective, best = self.counters()
-        out: dict[str, Any] = {
-            "HyperParameterTuningJobName": self.name,
-            "HyperParameterTuningJobArn": self.arn,
-            "HyperParameterTuningJobConfig": self.config,
-            "TrainingJobDefinition": self.request["TrainingJobDefinition"],
-            "HyperParameterTuningJobStatus": self.status,
-            "CreationTime": to_datetime(self.creation_time),
-            "HyperParameterTuningEndTime": to_datetime(self.end_time),
-            "LastModifiedTime": to_datetime(self.last_modified_time),
-            "TrainingJobStatusCounters": status,
-            "ObjectiveStatusCounters": objective,
-            "BestTrainingJob": best.summary() if best else None,
-            "WarmStartConfig": self.request.get("WarmStartConfig"),
-            "FailureReason": self.failure_reason,
-        }
-        details = {k: v for k, v in (self.completion_details or {}).items() if not k.startswith("_")}
-        if "ConvergenceDetectedTime" in details:
-            details["ConvergenceDetectedTime"] = to_datetime(details["ConvergenceDetectedTime"])
-        if details:
-            out["TuningJobCompletionDetails"] = details
-        end = self.end_time or now()
-        out["ConsumedResources"] = {"RuntimeInSeconds": int(end - self.creation_time)}
-        return drop_none(out)
-
-    def summary(self) -> dict[str, Any]:
-        """HyperParameterTuningJobSummary."""
-        status, objective, _ = self.counters()
-        return drop_none(
-            {
-                "HyperParameterTuningJobName": self.name,
-                "HyperParameterTuningJobArn": self.arn,
-                "HyperParameterTuningJobStatus": self.status,
-                "Strategy": self.config.get("Strategy", "Bayesian"),
-                "CreationTime": to_datetime(self.creation_time),
-                "HyperParameterTuningEndTime": to_datetime(self.end_time),
-                "LastModifiedTime": to_datetime(self.last_modified_time),
-                "TrainingJobStatusCounters": status,
-                "ObjectiveStatusCounters": objective,
-                "ResourceLimits": self.config.get("ResourceLimits"),
-            }
-        )
-
-    def event_detail(self) -> dict[str, Any]:
-        """The detail of SageMaker's "HyperParameter Tuning Job State Change" event."""
-        status, objective, _ = self.counters()
-        return {
-            "HyperParameterTuningJobName": self.name,
-            "HyperParameterTuningJobArn": self.arn,
-            "TrainingJobDefinition": self.request["TrainingJobDefinition"],
-            "HyperParameterTuningJobStatus": self.status,
-            "CreationTime": to_millis(self.creation_time),
-            "LastModifiedTime": to_millis(self.last_modified_time),
-            "TrainingJobStatusCounters": status,
-            "ObjectiveStatusCounters": objective,
-            "Tags": tags_dict(self.request.get("Tags")),
-        }
-
-    def progress(self) -> TuningProgress:
-        status, _, best = self.counters()
-        return TuningProgress(
-            job_name=self.name,
-            total=self.total,
-            completed=status["Completed"],
-            failed=status["NonRetryableError"],
-            stopped=status["Stopped"],
-            running=status["InProgress"],
-            best_objective=best.objective if best else None,
-            best_training_job=best.name if best else None,
-        )
