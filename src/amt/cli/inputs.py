@@ -1,0 +1,41 @@
+"""Execution inputs as files: read, parsed, and their field errors printed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from amt.cli.errors import EXIT_FAILED, CliError
+
+
+def read_input(path: str | None) -> Any:
+    """An execution input file (`-` for stdin); none means `{}`, the post's example."""
+    if path is None:
+        return {}
+    if path == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise CliError(f"no such file: {path}", EXIT_FAILED,
+                           "check the path; examples/*.json holds ready-made inputs") from None
+        except UnicodeDecodeError as error:
+            raise CliError(f"{path} is not UTF-8 text ({error.reason})", EXIT_FAILED) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CliError(f"{path} is not JSON: {error}", EXIT_FAILED) from None
+
+
+def print_field_errors(error: Any) -> None:
+    count = len(error.errors)
+    print(f"invalid execution input ({count} problem{'s' * (count != 1)}):", file=sys.stderr)
+    for field_error in error.errors:
+        print(f"  {field_error.field}: {field_error.message}", file=sys.stderr)
+
+
+def field_errors_json(error: Any) -> list[dict[str, str]]:
+    return [{"field": e.field, "message": e.message} for e in error.errors]

@@ -1,0 +1,83 @@
+"""`amt report` and `amt stop`: what a user does with a tuning job."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from amt.cli.aws import add_aws_options, describe_tuning_job, load_stack, session
+from amt.cli.errors import EXIT_FAILED, EXIT_OK, CliError
+from amt.cli.output import Output
+
+
+def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None:
+    report = commands.add_parser("report", parents=[parents["common"]],
+                                 help="render the HTML report of existing tuning job(s)")
+    report.add_argument("jobs", nargs="+", metavar="JOB", help="tuning job name(s); several are compared")
+    report.add_argument("--out", help="HTML file to write (default: JOB-report.html)")
+    report.add_argument("--local", metavar="DIR", help="read jobs of a local run kept in DIR (e.g. amt-local)")
+    add_aws_options(report)
+    report.set_defaults(func=cmd_report)
+
+    stop = commands.add_parser("stop", parents=[parents["common"], parents["json"]],
+                               help="stop a running tuning job; the pipeline then reports and notifies")
+    stop.add_argument("job", metavar="JOB", help="the tuning job's name (the run id)")
+    stop.add_argument("--stack", help="the stack that started it: checks that its pipeline will report the job")
+    add_aws_options(stop)
+    stop.set_defaults(func=cmd_stop)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from amt_pipeline.report.render import render_report
+    from amt_pipeline.trials.report_input import collect_compared_jobs
+
+    if args.local:
+        from amt.cli.local_state import LocalState
+
+        with LocalState.open(args.local) as state:
+            report_input = collect_compared_jobs(state.engine, args.jobs)
+    else:
+        from amt_pipeline.trials.learning_curves import add_learning_curves
+
+        aws = session(args)
+        report_input = add_learning_curves(collect_compared_jobs(aws.client("sagemaker"), args.jobs),
+                                           aws.client("cloudwatch"))
+    out = Path(args.out or f"{args.jobs[0]}-report.html")
+    out.write_text(render_report(report_input), encoding="utf-8")
+    print(f"Report: {out.resolve().as_uri()}")
+    return EXIT_OK
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    out = Output(args.json)
+    aws = session(args)
+    sagemaker = aws.client("sagemaker")
+    job = describe_tuning_job(sagemaker, args.job)
+    status = job.get("HyperParameterTuningJobStatus")
+    if status != "InProgress":
+        raise CliError(f"tuning job {args.job} is {status}: only a job in progress can be stopped", EXIT_FAILED)
+    reported, topic = _reported_by(aws, args.stack, job)
+    sagemaker.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=args.job)
+    out.say(f"Stopping {args.job}: SageMaker stops its running training jobs, then the job ends as Stopped.")
+    if reported is False:
+        out.warn(f"warning: {args.job} writes outside stack {args.stack}'s bucket: "
+                 "that stack's pipeline will neither report nor notify it")
+    elif reported:
+        out.say(f"Stack {args.stack} then renders its report and notifies {topic or 'its topic'} "
+                f"(follow it with: amt runs --stack {args.stack}).")
+    else:
+        out.say("If a stack of this project started it, that stack then reports the job and notifies its topic.")
+    out.document({"stopping": args.job, "previous_status": status, "stack": args.stack,
+                  "reported_by_stack": reported, "notification_topic": topic})
+    return EXIT_OK
+
+
+def _reported_by(aws: Any, stack_name: str | None, job: dict[str, Any]) -> tuple[bool | None, str | None]:
+    """Whether the stack's rule matches this job's end (its output path is under the stack's runs/)."""
+    if not stack_name:
+        return None, None
+    stack = load_stack(aws, stack_name)
+    bucket = stack.output("DataBucketName")
+    output_path = job.get("TrainingJobDefinition", {}).get("OutputDataConfig", {}).get("S3OutputPath", "")
+    return str(output_path).startswith(f"s3://{bucket}/runs/"), stack.outputs.get("NotificationTopicArn")

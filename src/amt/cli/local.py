@@ -1,0 +1,97 @@
+"""`amt local ...`: the pipeline on this machine, with no AWS account."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from amt.cli.errors import EXIT_FAILED, EXIT_OK
+from amt.cli.inputs import print_field_errors, read_input
+from amt.cli.output import is_terminal
+
+DEFAULT_LOCAL_DIR = Path("amt-local")
+
+
+def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None:
+    local = commands.add_parser("local", parents=[parents["common"]],
+                                help="run the pipeline on this machine (no AWS account)")
+    local_commands = local.add_subparsers(dest="local_command", required=True, metavar="COMMAND")
+    run = local_commands.add_parser("run", parents=[parents["common"]],
+                                    help="the whole pipeline, with real XGBoost training")
+    run.add_argument("config", nargs="?", help="execution input JSON file (default: {}, the post's example)")
+    run.add_argument("--out", default=str(DEFAULT_LOCAL_DIR), help="folder for the emulated bucket, state and logs")
+    run.add_argument("--seed", type=int, help="random seed of the search (same seed, same trials)")
+    run.add_argument("--workers", type=int, default=2, help="parallel training processes (default: 2)")
+    run.set_defaults(func=cmd_local_run)
+
+
+class _NoProgress:
+    """No bar when stderr is not a terminal (a log file, CI)."""
+
+    def __enter__(self) -> _NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, progress: Any) -> None:
+        return None
+
+
+def cmd_local_run(args: argparse.Namespace) -> int:
+    from amt.cli.local_state import record_execution
+    from amt.local.progress import ProgressBar
+    from amt.local.runtime import LocalPipeline
+    from amt_pipeline.errors import InvalidExecutionInput
+    from amt_pipeline.run.execution_input import parse_execution_input
+
+    raw = read_input(args.config)
+    if args.seed is not None:
+        if not isinstance(raw, dict):
+            raw = {}
+        raw = {**raw, "random_seed": args.seed}
+    try:
+        total = parse_execution_input(raw).max_jobs
+    except InvalidExecutionInput as error:
+        print_field_errors(error)  # the state machine would fail the same way; say it at once
+        return EXIT_FAILED
+
+    out_dir = Path(args.out)
+    print(f"Running the pipeline locally (state machine, handlers and rules from template.yaml); files in {out_dir}/")
+    started = datetime.now(UTC)
+    name = f"local-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    progress = ProgressBar(total=total) if is_terminal(sys.stderr) else _NoProgress()
+    with progress:
+        result = LocalPipeline(out_dir, workers=args.workers, on_progress=progress.update).run(
+            raw, execution_name=name)
+    record_execution(out_dir, name, started, result)
+    _print_result(result)
+    return EXIT_OK if result.succeeded and result.report_path else EXIT_FAILED
+
+
+def _print_result(result: Any) -> None:
+    if result.execution_status != "SUCCEEDED":
+        print(f"\nExecution {result.execution_status}: {result.error}\n  {failure_message(result.cause)}",
+              file=sys.stderr)
+    for notification in result.notifications:
+        print(f"\n--- notification (SNS) ---\nSubject: {notification['subject']}\n\n{notification['message']}")
+        if "https://" in notification["message"]:
+            print("(the link above points into the emulated S3; the report's file is below)")
+    for dead in result.dead_letters:
+        print(f"\nundelivered event kept in the dead-letter queue: {json.dumps(dead)[:300]}", file=sys.stderr)
+    print(f"\nBucket contents: {result.bucket_dir}")
+    if result.report_path:
+        print(f"Report: {result.report_path.as_uri()}")
+
+
+def failure_message(cause: str | None) -> str:
+    """A Lambda's error cause is its JSON error (with a stack trace): show the message."""
+    try:
+        return str(json.loads(cause or "")["errorMessage"])
+    except (ValueError, KeyError, TypeError):
+        return cause or ""
