@@ -1,0 +1,278 @@
+"""`amt runs`: a stack's executions, newest first, each with its tuning job and its report.
+
+On AWS: ListExecutions (paged, newest first, as Step Functions lists them),
+then for each execution shown DescribeExecution (its output names the run),
+DescribeHyperParameterTuningJob and a HeadObject on the report. ``--limit``
+caps how many are shown (and so how many calls are made); ``--limit 0`` shows
+every one. With ``--local DIR``, the same rows from a local run's state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from amt.cli.aws import add_aws_options, error_code, load_stack, session, tuning_job_not_found
+from amt.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from amt.cli.local import failure_message
+from amt.cli.output import Output
+
+DEFAULT_LIMIT = 20
+ENDED = ("Completed", "Failed", "Stopped")
+NOT_FOUND = ("404", "NoSuchKey", "NotFound")
+
+
+def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None:
+    runs = commands.add_parser("runs", parents=[parents["common"], parents["json"]],
+                               help="a stack's executions, newest first, with their tuning jobs and reports")
+    runs.add_argument("execution", nargs="?", metavar="EXECUTION", help="only this execution (its name)")
+    runs.add_argument("--stack", help="the CloudFormation stack name used with sam deploy")
+    runs.add_argument("--local", metavar="DIR", help="the runs of a local run's folder instead (e.g. amt-local)")
+    runs.add_argument("--limit", type=int, default=DEFAULT_LIMIT,
+                      help=f"show at most this many, newest first (default: {DEFAULT_LIMIT}; 0: all)")
+    add_aws_options(runs)
+    runs.set_defaults(func=cmd_runs)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    out = Output(args.json)
+    if args.limit < 0:
+        raise CliError("--limit must be 0 (all) or more", EXIT_USAGE)
+    if args.local:
+        from amt.cli.local_state import LocalState
+
+        with LocalState.open(args.local) as state:
+            rows = _only(local_rows(state), args.execution, args.local)
+        source = args.local
+        more = bool(args.limit) and len(rows) > args.limit
+        rows = rows[: args.limit or None]
+    elif args.stack:
+        rows, more = aws_rows(session(args), args.stack, args.limit, args.execution)
+        source = args.stack
+    else:
+        raise CliError("say which runs: --stack NAME (a deployed stack) or --local DIR (a local run)", EXIT_USAGE)
+    print_rows(out, source, rows, more)
+    out.document({"source": source, "runs": rows, "more": more})
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------ AWS
+def aws_rows(aws: Any, stack_name: str, limit: int, execution: str | None = None
+             ) -> tuple[list[dict[str, Any]], bool]:
+    stack = load_stack(aws, stack_name)
+    state_machine, bucket = stack.output("StateMachineArn"), stack.output("DataBucketName")
+    sfn, sagemaker, s3 = aws.client("stepfunctions"), aws.client("sagemaker"), aws.client("s3")
+    if execution:
+        return [_aws_row(sfn, sagemaker, s3, bucket, _one_execution(sfn, state_machine, execution, stack_name))], False
+    pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine)
+    executions = (summary for page in pages for summary in page.get("executions", []))
+    wanted = list(islice(executions, limit + 1)) if limit else list(executions)
+    more = bool(limit) and len(wanted) > limit
+    return [_aws_row(sfn, sagemaker, s3, bucket, summary) for summary in wanted[: limit or None]], more
+
+
+def _aws_row(sfn: Any, sagemaker: Any, s3: Any, bucket: str, summary: dict[str, Any]) -> dict[str, Any]:
+    described = sfn.describe_execution(executionArn=summary["executionArn"])
+    run_id = _run_id(summary, described)
+    job = _tuning_job(sagemaker, run_id) if run_id else None
+    row = {
+        "execution": summary["name"],
+        "execution_arn": summary["executionArn"],
+        "execution_status": summary["status"],
+        "started": _iso(summary.get("startDate")),
+        "run_id": run_id,
+        **job_fields(job),
+    }
+    report_key = f"runs/{run_id}/reports/index.html"
+    if job and job.get("HyperParameterTuningJobStatus") in ENDED and _exists(s3, bucket, report_key):
+        row["report"], row["why_no_report"] = f"s3://{bucket}/{report_key}", None
+    else:
+        row["report"] = None
+        row["why_no_report"] = why_no_report(row, described.get("error"), described.get("cause"),
+                                             where=f"s3://{bucket}/{report_key}")
+    return row
+
+
+def _one_execution(sfn: Any, state_machine: str, name: str, stack_name: str) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    arn = state_machine.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+    try:
+        return dict(sfn.describe_execution(executionArn=arn))
+    except ClientError as error:
+        if error_code(error) in ("ExecutionDoesNotExist", "InvalidArn"):
+            raise CliError(f"no execution named {name!r} in stack {stack_name}", EXIT_FAILED,
+                           f"`amt runs --stack {stack_name}` lists its executions") from None
+        raise
+
+
+def _only(rows: list[dict[str, Any]], execution: str | None, source: str) -> list[dict[str, Any]]:
+    if not execution:
+        return rows
+    found = [row for row in rows if execution in (row["execution"], row["run_id"])]
+    if not found:
+        raise CliError(f"no execution or run named {execution!r} in {source}", EXIT_FAILED,
+                       f"`amt runs --local {source}` lists them")
+    return found
+
+
+def _run_id(summary: dict[str, Any], described: dict[str, Any]) -> str | None:
+    """The output names the run; before there is one, the input's job_name or the plan's default id."""
+    from amt_pipeline.run.layout import RUN_ID_PATTERN
+    from amt_pipeline.run.plan import default_run_id
+
+    output = _json(described.get("output"))
+    if output.get("run_id") or output.get("tuning_job_name"):
+        return str(output.get("run_id") or output.get("tuning_job_name"))
+    job_name = _json(described.get("input")).get("job_name")
+    if isinstance(job_name, str) and RUN_ID_PATTERN.fullmatch(job_name):
+        return job_name
+    started = summary.get("startDate")
+    return default_run_id(summary["name"], started) if isinstance(started, datetime) else None
+
+
+def _tuning_job(sagemaker: Any, name: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return dict(sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name))
+    except ClientError as error:
+        if tuning_job_not_found(error):
+            return None
+        raise
+
+
+def _exists(s3: Any, bucket: str, key: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return True
+    except ClientError as error:
+        if error_code(error) in NOT_FOUND:
+            return False
+        raise
+
+
+# ---------------------------------------------------------------- local
+def local_rows(state: Any) -> list[dict[str, Any]]:
+    """The executions `amt local run` recorded, and any tuning job of the folder they do not name."""
+    rows = []
+    for execution in state.executions():
+        run_id = execution.get("run_id")
+        row = {"execution": execution.get("name"), "execution_arn": None,
+               "execution_status": execution.get("status"), "started": execution.get("started"),
+               "run_id": run_id, **job_fields(_local_job(state, run_id))}
+        rows.append(_with_local_report(state, row, execution.get("error"), execution.get("cause")))
+    named = {row["run_id"] for row in rows}
+    for job in _local_jobs(state):
+        name = job["HyperParameterTuningJobName"]
+        if name in named:
+            continue
+        row = {"execution": None, "execution_arn": None, "execution_status": None,
+               "started": _iso(job.get("CreationTime")), "run_id": name, **job_fields(job)}
+        rows.append(_with_local_report(state, row, None, None))
+    return sorted(rows, key=lambda r: str(r.get("started") or ""), reverse=True)
+
+
+def _local_jobs(state: Any) -> list[dict[str, Any]]:
+    jobs, token = [], None
+    while True:
+        page = state.engine.list_hyper_parameter_tuning_jobs(**({"NextToken": token} if token else {}))
+        for summary in page.get("HyperParameterTuningJobSummaries", []):
+            described = _local_job(state, summary["HyperParameterTuningJobName"])
+            if described:
+                jobs.append(described)
+        token = page.get("NextToken")
+        if not token:
+            return jobs
+
+
+def _local_job(state: Any, name: str | None) -> dict[str, Any] | None:
+    if not name:
+        return None
+    try:
+        return dict(state.engine.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name))
+    except Exception as error:  # the engine's not-found error carries SageMaker's code
+        if getattr(error, "code", None) in ("ResourceNotFound", "ValidationException"):
+            return None
+        raise
+
+
+def _with_local_report(state: Any, row: dict[str, Any], error: str | None, cause: str | None) -> dict[str, Any]:
+    path = state.bucket_dir / "runs" / str(row["run_id"]) / "reports" / "index.html"
+    if row["run_id"] and path.is_file():
+        row["report"], row["why_no_report"] = str(path.resolve()), None
+    else:
+        row["report"] = None
+        row["why_no_report"] = why_no_report(row, error, cause, where=str(path))
+        if row.get("tuning_job_status") in ("InProgress", "Stopping"):
+            row["why_no_report"] = "the tuning job never ended: was its local run interrupted?"
+    return row
+
+
+# --------------------------------------------------------------- shared
+def job_fields(job: dict[str, Any] | None) -> dict[str, Any]:
+    """The tuning job's status, trials done of max, and best objective."""
+    if not job:
+        return {"tuning_job": None, "tuning_job_status": None, "trials_done": None, "trials_max": None,
+                "objective_metric": None, "best_objective": None}
+    counters = job.get("TrainingJobStatusCounters", {})
+    config = job.get("HyperParameterTuningJobConfig", {})
+    best = job.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric", {})
+    done = sum(int(counters.get(k, 0)) for k in ("Completed", "RetryableError", "NonRetryableError", "Stopped"))
+    return {
+        "tuning_job": job.get("HyperParameterTuningJobName"),
+        "tuning_job_status": job.get("HyperParameterTuningJobStatus"),
+        "trials_done": done,
+        "trials_max": config.get("ResourceLimits", {}).get("MaxNumberOfTrainingJobs"),
+        "objective_metric": config.get("HyperParameterTuningJobObjective", {}).get("MetricName"),
+        "best_objective": best.get("Value"),
+    }
+
+
+def why_no_report(row: dict[str, Any], error: str | None, cause: str | None, *, where: str) -> str:
+    status, job_status = row.get("execution_status"), row.get("tuning_job_status")
+    if job_status in ("InProgress", "Stopping"):
+        return "the tuning job is still running: the report comes when it ends"
+    if job_status:
+        return (f"none at {where}: removed by a cleanup, or the report step failed "
+                "(see the RenderReport function's logs)")
+    if status == "FAILED":
+        return f"the execution failed: {error or 'no error given'}: {failure_message(cause)}"[:300]
+    if status == "RUNNING":
+        return "the execution has not started its tuning job yet"
+    if status in ("ABORTED", "TIMED_OUT"):
+        return f"the execution was {status.lower().replace('_', ' ')} before its tuning job started"
+    return f"its tuning job {row.get('run_id')} no longer exists"
+
+
+def print_rows(out: Output, source: str, rows: list[dict[str, Any]], more: bool) -> None:
+    if not rows:
+        out.say(f"No runs in {source} yet: `amt start` (or `amt local run`) starts one.")
+        return
+    for row in rows:
+        trials = "-" if row["trials_done"] is None else f"{row['trials_done']}/{row['trials_max']}"
+        best = "-" if row["best_objective"] is None else f"{row['objective_metric']} {row['best_objective']:.5f}"
+        out.say(f"{(row['started'] or '-')[:19]:<19}  {row['execution'] or '(no execution)'}  "
+                f"{out.status(row['execution_status'])}")
+        out.say(f"    tuning job {row['tuning_job'] or '-'}  {out.status(row['tuning_job_status'])}  "
+                f"trials {trials}  best {best}")
+        out.say(f"    report: {row['report']}" if row["report"] else f"    no report: {row['why_no_report']}")
+    if more:
+        out.say(f"(newest {len(rows)} shown: --limit N shows more, --limit 0 all)")
+
+
+def _json(text: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else (str(value) if value is not None else None)
