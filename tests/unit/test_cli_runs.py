@@ -157,3 +157,21 @@ def test_validate_json(capsys, tmp_path: Path) -> None:
     assert main(["validate", str(bad), "--json"]) == 1
     out, err = capsys.readouterr()
     assert json.loads(out)["errors"][0]["field"] == "strategy" and "  strategy" in err
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(monkeypatch) -> None:
+    import io
+
+    from amt.cli.output import Output, colour_enabled
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert colour_enabled(Terminal()) and not colour_enabled(io.StringIO())
+    monkeypatch.setattr("sys.stdout", Terminal())
+    assert Output().status("FAILED") == "\033[31mFAILED\033[0m"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not colour_enabled(Terminal()) and Output().status("FAILED") == "FAILED"
