@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import xgboost as xgb
 
 from amt.local.engine import LocalSageMakerError, algorithm
+from amt.local.engine.pools import PoolRequest, image_pool
 from amt.local.engine.records import StateStore
-from tests.engine.conftest import tuning_request
+from tests.engine.conftest import IMAGE, tuning_request
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 EVENTS = Path(__file__).resolve().parents[1] / "events"
@@ -126,42 +126,51 @@ def test_pagination_like_sagemaker(make_engine, tmp_path) -> None:
 
 
 @pytest.fixture(scope="module")
-def matrices(digits_csv):
+def train_1_5(digits_csv):
+    """Train one job in the 1.5-1 image's environment (XGBoost 1.5.2), as a tuning trial would."""
     train, validation = digits_csv
-    xt, yt = algorithm.read_csv([train])
-    xv, yv = algorithm.read_csv([validation])
+    xt, _ = algorithm.read_csv([train])
+    xv, _ = algorithm.read_csv([validation])
     assert xt.shape == (1257, 64) and xv.shape == (540, 64)
-    return xgb.DMatrix(xt, label=yt, nthread=1), xgb.DMatrix(xv, label=yv, nthread=1)
+    pool = image_pool(PoolRequest(IMAGE, {"train": [train], "validation": [validation]}, size=1, slots=1))
+
+    def run(hp: dict[str, str]) -> dict:
+        return pool.submit("amt-trial", {"hyperparameters": hp, "objective_metric": "validation:accuracy",
+                                         "maximize": True}).result()
+
+    yield run
+    pool.shutdown()
 
 
-def test_accuracy_is_one_minus_merror_and_final_is_last_round(matrices) -> None:
-    hp = {
-        "num_class": "10",
-        "max_depth": "5",
-        "eta": "0.2",
-        "alpha": "0.2",
-        "objective": "multi:softmax",
-        "eval_metric": "accuracy",
-        "num_round": "200",
-        "early_stopping_rounds": "5",
-        "_tuning_objective_metric": "validation:accuracy",
-    }
-    out = algorithm.train(hp, *matrices)
-    assert out.status == "Completed"
-    acc, merr = out.history["validation:accuracy"], out.history["validation:merror"]
-    assert set(out.history) == {"train:accuracy", "train:merror", "validation:accuracy", "validation:merror"}
+POST_STATIC = {
+    "num_class": "10",
+    "max_depth": "5",
+    "eta": "0.2",
+    "alpha": "0.2",
+    "objective": "multi:softmax",
+    "eval_metric": "accuracy,merror",
+    "num_round": "200",
+    "early_stopping_rounds": "5",
+    "_tuning_objective_metric": "validation:accuracy",
+}
+
+
+def test_accuracy_is_one_minus_merror_and_final_is_last_round(train_1_5) -> None:
+    out = train_1_5(POST_STATIC)
+    assert out["status"] == "Completed"
+    acc, merr = out["history"]["validation:accuracy"], out["history"]["validation:merror"]
+    assert set(out["history"]) == {"train:accuracy", "train:merror", "validation:accuracy", "validation:merror"}
     assert np.allclose(np.array(acc), 1 - np.array(merr), atol=2e-5)
     # early stopping: 5 rounds without improvement after the best; the final metric is the last round's
-    assert len(acc) < 200 and out.best_iteration == len(acc) - 6
-    assert out.final_metrics["validation:accuracy"] == acc[-1] <= max(acc)
-    # the model kept is the best iteration's, in model.tar.gz/xgboost-model
+    assert len(acc) < 200 and out["best_iteration"] == len(acc) - 6
+    assert out["final_metrics"]["validation:accuracy"] == acc[-1] <= max(acc)
+    # the post's baseline, exactly as SageMaker reported it
+    assert out["final_metrics"]["validation:accuracy"] == 0.84815
     import io
     import tarfile
 
-    with tarfile.open(fileobj=io.BytesIO(out.model_tar_gz)) as tar:
-        raw = tar.extractfile("xgboost-model").read()
-    booster = xgb.Booster(model_file=bytearray(raw))
-    assert booster.num_boosted_rounds() == out.best_iteration + 1
+    with tarfile.open(fileobj=io.BytesIO(out["model_tar_gz"])) as tar:
+        assert tar.getnames() == ["xgboost-model"] and tar.extractfile("xgboost-model").read()
 
 
 @pytest.mark.parametrize(
@@ -180,9 +189,9 @@ def test_accuracy_is_one_minus_merror_and_final_is_last_round(matrices) -> None:
         ),
     ],
 )
-def test_bad_hyperparameters_fail_like_the_container(matrices, hp, reason) -> None:
-    out = algorithm.train(hp, *matrices)
-    assert out.status == "Failed" and out.failure_reason.startswith(reason)
+def test_bad_hyperparameters_fail_like_the_container(train_1_5, hp, reason) -> None:
+    out = train_1_5(hp)
+    assert out["status"] == "Failed" and out["failure_reason"].startswith(reason)
 
 
 # --- sample events -----------------------------------------------------------------------------

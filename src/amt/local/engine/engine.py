@@ -24,7 +24,7 @@ from amt.local.engine.coordinator import Coordinator
 from amt.local.engine.errors import LocalSageMakerError, ValidationException, not_found
 from amt.local.engine.pagination import max_results, paginate
 from amt.local.engine.plan import check_request, check_training_request, plan_tuning_job
-from amt.local.engine.pools import PoolFactory, process_pool
+from amt.local.engine.pools import PoolFactory, image_pool
 from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
 from amt.local.engine.storage import ObjectStore
@@ -61,7 +61,7 @@ class LocalSageMaker:
         account_id: str = "123456789012",
         workers: int = 2,
         on_progress: Callable[[TuningProgress], None] | None = None,
-        pool_factory: PoolFactory = process_pool,
+        pool_factory: PoolFactory = image_pool,
     ):
         self.storage = storage
         self.region = region

@@ -18,6 +18,7 @@ from amt.local.engine.algorithm import unknown_hyperparameters
 from amt.local.engine.errors import ResourceLimitExceeded, ResourceNotFound, ValidationException
 from amt.local.engine.ranges import Range, parse_ranges
 from amt.local.engine.tuning_job import TERMINAL, TuningJob
+from amt.local.images import UnsupportedImage, image_for_uri
 from amt_pipeline.run.job_names import TRAINING_JOB_NAME_PATTERN, TUNING_JOB_NAME_PATTERN
 from amt_pipeline.run.xgboost_algorithm import OBJECTIVE_METRICS
 
@@ -151,9 +152,11 @@ def _objective(config: Mapping[str, Any]) -> tuple[str, bool]:
 
 
 def _check_image(algorithm: Mapping[str, Any]) -> None:
-    image = algorithm.get("TrainingImage", "")
-    if image and "xgboost" not in image:
-        raise ValidationException(f"The local engine runs SageMaker's built-in XGBoost only, not {image!r}")
+    """The engine plays the built-in XGBoost images it has an environment for (amt.local.images)."""
+    try:
+        image_for_uri(algorithm.get("TrainingImage", ""))
+    except UnsupportedImage as e:
+        raise ValidationException(str(e)) from None
 
 
 def _check_known(hyperparameters: list[str]) -> None:

@@ -1,31 +1,40 @@
-"""Where trials train: a pool of workers, built by one factory the engine can be given.
+"""Where trials train: a pool of training slots, built by one factory the engine can be given.
 
-The coordinator needs three things of a pool: ``submit`` a trial (a future of worker.py's result
-dict), ``request_stop`` of a trial that runs, and ``shutdown``. ``process_pool`` is the default
-factory: worker processes of this Python ('forkserver', else 'spawn'), each of which parses the
-job's channels once (worker.init_worker), and a shared-memory flag per trial for stop requests.
-A factory that trains elsewhere (another environment, another XGBoost) takes the same request.
+The coordinator needs three things of a pool: ``submit`` a trial (a future of its result dict),
+``request_stop`` of a trial that runs, and ``shutdown``. ``image_pool`` is the default factory:
+the job's image environment (``amt.local.images``: the XGBoost release that image ships), whose
+warm worker processes load the job's channels once and train the trials they are handed.
+
+The engine's side of the container runs here, in this process, before a trial is handed over:
+the channels are parsed as the container parses CSV, and the hyperparameters as its
+``hyperparameter_validation`` does; a trial whose input the container would refuse fails at once
+with the container's message, without a worker.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import functools
-import multiprocessing as mp
-import threading
+import shutil
+import tempfile
+import time
 from collections.abc import Callable, Mapping
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
-from amt.local.engine import worker
+import numpy as np
+
+from amt.local.engine import algorithm
+from amt.local.images import TrainerPool, image_for_uri, prepare_image
+from amt.local.images.workers import WorkerFarm, shared_farm
+from amt_pipeline.run.xgboost_algorithm import OBJECTIVE_METRICS
 
 
 @dataclass(frozen=True)
 class PoolRequest:
     """What a job asks of its pool: ``size`` workers for ``slots`` trials over these channels."""
 
-    image: str  # AlgorithmSpecification.TrainingImage ("" when the request names none)
+    image: str  # AlgorithmSpecification.TrainingImage
     channels: dict[str, list[bytes]]  # channel name -> the channel's objects, as read from S3
     size: int
     slots: int  # trials are numbered 0..slots-1 (spec["slot"])
@@ -33,7 +42,8 @@ class PoolRequest:
 
 class TrialPool(Protocol):
     def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[dict[str, Any]]:
-        """Train one trial (``spec`` as worker.run_trial takes it, with its ``slot``)."""
+        """Train one trial: ``spec`` holds its string ``hyperparameters``, ``objective_metric``,
+        ``maximize`` and the tuner's ``median`` and ``rungs`` (see amt_container.stopping)."""
         ...
 
     def request_stop(self, trial: str) -> None:
@@ -41,7 +51,7 @@ class TrialPool(Protocol):
         ...
 
     def shutdown(self, cancel: bool = False) -> None:
-        """Wait for the workers to end; ``cancel``: drop the trials not started."""
+        """Wait for the trials to end; ``cancel``: drop the trials not started."""
         ...
 
 
@@ -53,58 +63,73 @@ def image_of(definition: Mapping[str, Any]) -> str:
     return (definition.get("AlgorithmSpecification") or {}).get("TrainingImage", "")
 
 
-@functools.cache
-def mp_context() -> mp.context.BaseContext:
-    try:
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["xgboost", "pandas", "amt.local.engine.worker"])
-        return ctx
-    except ValueError:
-        return mp.get_context("spawn")
+def failed(reason: str) -> dict[str, Any]:
+    t = time.time()
+    return {"status": "Failed", "failure_reason": reason, "history": {}, "final_metrics": {}, "start": t, "end": t}
 
 
-class ProcessTrialPool:
-    """worker.py in a ProcessPoolExecutor, rebuilt (same channels, same stop flags) when it breaks."""
+def _done(result: dict[str, Any]) -> cf.Future[dict[str, Any]]:
+    future: cf.Future[dict[str, Any]] = cf.Future()
+    future.set_result(result)
+    return future
 
-    def __init__(self, request: PoolRequest):
-        self._request = request
-        self._flags = mp_context().Array("b", max(1, request.slots), lock=False)
-        self._slots: dict[str, int] = {}
-        self._stop_early: set[str] = set()  # stop requests that came before the trial was submitted
-        self._lock = threading.Lock()
-        self._executor = self._new_executor()
 
-    def _new_executor(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(
-            max_workers=self._request.size,
-            mp_context=mp_context(),
-            initializer=worker.init_worker,
-            initargs=(self._request.channels, self._flags),
-        )
+class ImageTrialPool:
+    """A job's trials in warm workers of its image's environment."""
+
+    def __init__(self, request: PoolRequest, farm: WorkerFarm) -> None:
+        env = prepare_image(image_for_uri(request.image))
+        self._scratch = Path(tempfile.mkdtemp(prefix="amt-channels-"))
+        self._channel_errors: dict[str, str] = {}
+        paths: dict[str, Path] = {}
+        for name, chunks in request.channels.items():
+            try:
+                features, labels = algorithm.read_csv(chunks)
+            except algorithm.ClientError as e:
+                self._channel_errors[name] = f"ClientError: channel {name!r}: {e}"
+                continue
+            paths[name] = self._scratch / f"{name}.npz"
+            np.savez(paths[name], features=features, labels=labels)
+        if "train" not in paths and "train" not in self._channel_errors:
+            self._channel_errors["train"] = "ClientError: No data in training channel"
+        self._trainer = TrainerPool(farm, env, paths, request.size, self._scratch)
 
     def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[dict[str, Any]]:
-        with self._lock:
-            self._slots[trial] = spec["slot"]
-            if trial in self._stop_early:
-                self._flags[spec["slot"]] = 1
-            try:
-                return self._executor.submit(worker.run_trial, spec)
-            except BrokenProcessPool:  # a worker died: its trials failed, the next ones get a new pool
-                self._executor.shutdown(wait=False, cancel_futures=False)
-                self._executor = self._new_executor()
-                return self._executor.submit(worker.run_trial, spec)
+        for channel in ("train", "validation"):
+            if channel in self._channel_errors:
+                return _done(failed(self._channel_errors[channel]))
+        try:
+            hyperparameters = algorithm.parse_hyperparameters(spec["hyperparameters"])
+        except algorithm.ClientError as e:
+            return _done(failed(f"ClientError: {e}"))
+        future = self._trainer.submit(trial, {**spec, "hyperparameters": hyperparameters})
+        return _with_metric_definitions(future)
 
     def request_stop(self, trial: str) -> None:
-        with self._lock:
-            if trial in self._slots:
-                self._flags[self._slots[trial]] = 1
-            else:
-                self._stop_early.add(trial)
+        self._trainer.request_stop(trial)
 
     def shutdown(self, cancel: bool = False) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=cancel)
+        self._trainer.shutdown(cancel)
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
 
-def process_pool(request: PoolRequest) -> TrialPool:
-    """The default PoolFactory."""
-    return ProcessTrialPool(request)
+def _with_metric_definitions(future: cf.Future[dict[str, Any]]) -> cf.Future[dict[str, Any]]:
+    """SageMaker keeps the final values of the metrics its definitions for the algorithm capture."""
+    out: cf.Future[dict[str, Any]] = cf.Future()
+
+    def copy(done: cf.Future[dict[str, Any]]) -> None:
+        try:
+            result = done.result()
+        except BaseException as e:  # noqa: BLE001 - handed on to the coordinator, which fails the trial
+            out.set_exception(e)
+            return
+        final = result.get("final_metrics") or {}
+        out.set_result({**result, "final_metrics": {k: v for k, v in final.items() if k in OBJECTIVE_METRICS}})
+
+    future.add_done_callback(copy)
+    return out
+
+
+def image_pool(request: PoolRequest) -> TrialPool:
+    """The default PoolFactory: the image's environment, with the process's warm workers."""
+    return ImageTrialPool(request, shared_farm())

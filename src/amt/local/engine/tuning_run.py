@@ -3,7 +3,9 @@
 Three steps, repeated until every trial has ended:
 
 1. launch every trial the order allows: trial i is asked of optuna once trials 0..i-P are told
-   (P = the pool's size), so the optimizer sees the same history for a seed whatever the timing;
+   (P = MaxParallelTrainingJobs), so the optimizer sees the same history for a seed whatever the
+   timing and however many worker processes train; with fewer workers than P, the pool queues
+   the launched trials, so a worker that frees never waits for an older trial to be told;
 2. tell optuna the next trial in order, if it has ended (and check the completion criteria);
 3. collect trials as they end: each is recorded at once, and told when its turn comes.
 
@@ -146,8 +148,8 @@ class TuningRun:
             self.pool.request_stop(trial.name)
 
     def _launch_ready(self) -> None:
-        workers = self.plan.workers
-        while self.launching and self.launched < self.plan.total and self.told >= self.launched - workers + 1:
+        lag = self.plan.parallel
+        while self.launching and self.launched < self.plan.total and self.told >= self.launched - lag + 1:
             self._launch(self.launched)
             self.launched += 1
 
