@@ -14,6 +14,22 @@ from tests.engine.conftest import tuning_request
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
 
+def _assert_scalar(value: Any, shape: Any, path: str) -> None:
+    kind = shape.type_name
+    if kind == "timestamp":
+        assert isinstance(value, datetime) and value.tzinfo is not None, path
+    elif kind == "string":
+        assert isinstance(value, str), path
+        if shape.enum:
+            assert value in shape.enum, f"{path}: {value!r} not in {shape.enum}"
+    elif kind in ("integer", "long"):
+        assert isinstance(value, int) and not isinstance(value, bool), path
+    elif kind in ("float", "double"):
+        assert isinstance(value, int | float), path
+    elif kind == "boolean":
+        assert isinstance(value, bool), path
+
+
 def assert_shape(value: Any, shape: Any, path: str = "$") -> None:
     """Every key of a response is a member of botocore's output shape, with the right type."""
     kind = shape.type_name
@@ -32,18 +48,8 @@ def assert_shape(value: Any, shape: Any, path: str = "$") -> None:
         for k, v in value.items():
             assert isinstance(k, str)
             assert_shape(v, shape.value, f"{path}.{k}")
-    elif kind == "timestamp":
-        assert isinstance(value, datetime) and value.tzinfo is not None, path
-    elif kind == "string":
-        assert isinstance(value, str), path
-        if shape.enum:
-            assert value in shape.enum, f"{path}: {value!r} not in {shape.enum}"
-    elif kind in ("integer", "long"):
-        assert isinstance(value, int) and not isinstance(value, bool), path
-    elif kind in ("float", "double"):
-        assert isinstance(value, int | float), path
-    elif kind == "boolean":
-        assert isinstance(value, bool), path
+    else:
+        _assert_scalar(value, shape, path)
 
 
 def output_shape(operation: str) -> Any:
