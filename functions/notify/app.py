@@ -1,5 +1,6 @@
-"""Notify: on "Report Rendered", publish the run's outcome and a presigned
-report link to the notification topic."""
+"""Notify: on "Report Rendered", publish the run's outcome and a report link
+(the report-link function's URL with a token, amt_pipeline.report.link) to the
+notification topic."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.clients import client
 from amt_pipeline.aws.idempotency import once_per
+from amt_pipeline.aws.secrets import read_key
 from amt_pipeline.contracts import NotifyResult
 from amt_pipeline.events import RunStepEvent
+from amt_pipeline.report.link import ReportLinks
 from amt_pipeline.settings import NotifySettings
 from amt_pipeline.steps import notify
 
@@ -29,8 +32,11 @@ def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = NotifySettings.from_env()
     step = event.detail
     notify_once = once_per("step", settings.idempotency_table_name, context, result=NotifyResult)(notify)
+    links = ReportLinks(settings.report_link_base_url,
+                        read_key(client("secretsmanager"), settings.report_link_secret_arn),
+                        settings.report_link_expiry_days)
     sent = notify_once(ObjectStore(client("s3"), step.bucket), Notifier(client("sns"), settings.topic_arn),
-                       settings.report_link_expiry_seconds, step=step)
+                       links, step=step)
     logger.info("Notification sent", run_id=step.run_id, message_id=sent.message_id)
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
     return sent.model_dump()

@@ -22,6 +22,7 @@ PASSIVE_TYPES = {
     "AWS::Logs::LogGroup",
     "AWS::Lambda::LayerVersion",
     "AWS::SQS::Queue",
+    "AWS::SecretsManager::Secret",
 }
 # Types this module reads edges or policies from. A type in neither set is a new kind
 # of integration: teach this module (and docs/service-paths.yaml) about it.
@@ -31,6 +32,7 @@ READ_TYPES = {
     "AWS::Lambda::Permission",
     "AWS::Lambda::EventInvokeConfig",
     "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::Url",
     "AWS::Events::Rule",
     "AWS::CloudWatch::Alarm",
     "AWS::SNS::Topic",
@@ -141,6 +143,21 @@ def _statements_of(document: dict[str, Any], holder: str, kind: str) -> list[Sta
     return out
 
 
+# Lambda::Permission properties -> the condition keys they stand for in the function's policy.
+_PERMISSION_CONDITIONS = {
+    "SourceArn": "aws:SourceArn",
+    "SourceAccount": "aws:SourceAccount",
+    "FunctionUrlAuthType": "lambda:FunctionUrlAuthType",  # a function URL's public permissions
+    "InvokedViaFunctionUrl": "lambda:InvokedViaFunctionUrl",
+}
+
+
+def _permission_statements(logical_id: str, props: dict[str, Any]) -> list[Statement]:
+    conditions = {key: frozenset(texts(props[prop])) for prop, key in _PERMISSION_CONDITIONS.items() if prop in props}
+    return [Statement(logical_id, "resource", principal, frozenset([props["Action"]]),
+                      frozenset(texts(props["FunctionName"])), conditions) for principal in texts(props["Principal"])]
+
+
 def statements(template: dict[str, Any]) -> list[Statement]:
     """Every Allow statement of the template: identity (inline), managed policy
     attachments, trust, resource and key policies, and Lambda permissions."""
@@ -159,14 +176,7 @@ def statements(template: dict[str, Any]) -> list[Statement]:
         elif kind == "AWS::KMS::Key":
             out += _statements_of(props["KeyPolicy"], logical_id, "key")
         elif kind == "AWS::Lambda::Permission":
-            conditions = {}
-            if "SourceArn" in props:
-                conditions["aws:SourceArn"] = frozenset(texts(props["SourceArn"]))
-            if "SourceAccount" in props:
-                conditions["aws:SourceAccount"] = frozenset(texts(props["SourceAccount"]))
-            for principal in texts(props["Principal"]):
-                out.append(Statement(logical_id, "resource", principal, frozenset([props["Action"]]),
-                                     frozenset(texts(props["FunctionName"])), conditions))
+            out += _permission_statements(logical_id, props)
     return out
 
 
@@ -224,6 +234,11 @@ def _function_edges(logical_id: str, props: dict[str, Any], _: dict[str, Any]) -
     return out
 
 
+def _function_url_edges(logical_id: str, props: dict[str, Any], _: dict[str, Any]) -> set[tuple[str, str]]:
+    """Whoever may call the URL reaches the function (the Lambda permissions say who)."""
+    return {(logical_id, ref) for ref in referenced_ids(props["TargetFunctionArn"])}
+
+
 def _invoke_config_edges(_: str, props: dict[str, Any], __: dict[str, Any]) -> set[tuple[str, str]]:
     (function,) = referenced_ids(props["FunctionName"])
     destinations = props.get("DestinationConfig", {}).values()
@@ -255,6 +270,7 @@ _EDGE_READERS = {
     "AWS::SNS::Subscription": _subscription_edges,
     "AWS::Lambda::Function": _function_edges,
     "AWS::Lambda::EventInvokeConfig": _invoke_config_edges,
+    "AWS::Lambda::Url": _function_url_edges,
     "AWS::Lambda::EventSourceMapping": _event_source_edges,
     "AWS::StepFunctions::StateMachine": _state_machine_edges,
 }

@@ -140,6 +140,8 @@ def encryption_key(template: dict[str, Any], logical_id: str) -> str:
     if resource["Type"] == "AWS::S3::Bucket":
         (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         return rule["ServerSideEncryptionByDefault"].get("KMSMasterKeyID", "alias/aws/s3")
+    if resource["Type"] == "AWS::SecretsManager::Secret":
+        return props.get("KmsKeyId", "alias/aws/secretsmanager")
     if resource["Type"] == "AWS::DynamoDB::Table":
         sse = props.get("SSESpecification", {})
         assert sse.get("SSEEnabled"), f"{logical_id}: encrypted with an AWS-owned key, not aws/dynamodb"
@@ -204,8 +206,30 @@ def test_service_principals_let_in_by_a_resource_policy_are_held_to_this_stack()
         if s.kind in {"resource", "key"} and s.principal.endswith(".amazonaws.com"):
             scoped = s.condition_values("aws:SourceArn") or s.condition_values("aws:SourceAccount")
             assert scoped, (s.holder, s.principal)
-        if s.kind in {"resource", "key"}:
+        if s.kind in {"resource", "key"} and not is_public_function_url(s):
             assert s.principal != "*", s.holder
+
+
+PUBLIC_FUNCTION_URL = {("lambda:InvokeFunctionUrl", "lambda:FunctionUrlAuthType", "NONE"),
+                       ("lambda:InvokeFunction", "lambda:InvokedViaFunctionUrl", "true")}
+
+
+def is_public_function_url(s: Statement) -> bool:
+    """Anyone may call a function URL with AuthType NONE, and through it only: the two
+    permissions AWS requires for it, each held to the URL by its condition."""
+    return s.principal == "*" and len(s.actions) == 1 and any(
+        (action, key, value) in PUBLIC_FUNCTION_URL for action in s.actions
+        for key in ("lambda:FunctionUrlAuthType", "lambda:InvokedViaFunctionUrl")
+        for value in s.condition_values(key))
+
+
+def test_only_the_report_link_function_is_public_and_only_through_its_url() -> None:
+    public = {(s.holder, next(iter(s.actions))) for s in STATEMENTS if s.principal == "*" and s.kind == "resource"}
+    assert public == {("ReportLinkFunctionUrlPublicPermissions", "lambda:InvokeFunctionUrl"),
+                      ("ReportLinkFunctionURLInvokeAllowPublicAccess", "lambda:InvokeFunction")}
+    assert all(is_public_function_url(s) for s in STATEMENTS if s.principal == "*" and s.kind == "resource")
+    (url,) = [r for r in TEMPLATE["Resources"].values() if r["Type"] == "AWS::Lambda::Url"]
+    assert url["Properties"]["TargetFunctionArn"] == {"Ref": "ReportLinkFunction"}
 
 
 def test_no_identity_statement_uses_a_star_resource_where_an_arn_is_possible() -> None:

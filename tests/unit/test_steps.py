@@ -4,6 +4,7 @@ publishes and announces."""
 from __future__ import annotations
 
 import json
+import time
 from urllib.parse import parse_qs, urlparse
 
 import boto3
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 from amt_pipeline.aws.adapters import EventPublisher, Notifier, ObjectStore
 from amt_pipeline.events import RunStepDetail
 from amt_pipeline.report import synthetic
+from amt_pipeline.report.link import DAY_SECONDS, ReportLinks, check_link
 from amt_pipeline.settings import NotifySettings
 from amt_pipeline.steps import notify, render_report
 
@@ -59,27 +61,40 @@ def test_render_stores_an_html_page_the_browser_opens_and_announces_it(aws) -> N
     assert event["detail"] == STEP.model_dump()
 
 
-def test_notify_publishes_one_message_with_a_link_that_expires_as_configured(aws) -> None:
+def test_notify_publishes_one_message_with_a_report_link_that_opens_for_the_configured_days(aws) -> None:
     store = ObjectStore(aws["s3"], BUCKET)
     store.put_json(STEP.layout.summary_key, {"status": "Completed", "tuning_job_name": "xgb-digits"})
-    store.put_text(STEP.layout.report_html_key, "<html></html>", "text/html; charset=utf-8")
+    links = ReportLinks("https://abc.lambda-url.us-east-1.on.aws/", b"k" * 64, days=30)
 
-    sent = notify(store, Notifier(aws["sns"], aws["topic"]), 3600, step=STEP)
+    before = time.time()
+    sent = notify(store, Notifier(aws["sns"], aws["topic"]), links, step=STEP)
 
-    query = parse_qs(urlparse(sent["report_url"]).query)
-    assert urlparse(sent["report_url"]).path.endswith("/runs/xgb-digits/reports/index.html")
-    assert "Signature" in query or "X-Amz-Signature" in query
+    # The link is the link function's URL with a token for this run, good for 30 days, not a presigned URL
+    url = urlparse(sent["report_url"])
+    assert (url.scheme, url.netloc, url.path) == ("https", "abc.lambda-url.us-east-1.on.aws", "/")
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert set(query) == {"run", "expires", "sig"} and query["run"] == "xgb-digits"
+    assert before + 30 * DAY_SECONDS <= int(query["expires"]) <= time.time() + 30 * DAY_SECONDS + 1
+    assert check_link(b"k" * 64, query, before + 30 * DAY_SECONDS - 60).run_id == "xgb-digits"
     (message,) = received(aws["sqs"], aws["inbox"])
     assert message["Subject"] == sent["subject"]
     assert sent["report_url"] in message["Message"]
 
 
-@pytest.mark.parametrize("seconds", [59, 7 * 24 * 3600 + 1])
-def test_a_report_link_beyond_sigv4s_seven_days_is_refused(seconds: int) -> None:
-    environ = {"BUCKET_NAME": BUCKET, "IDEMPOTENCY_TABLE_NAME": "t", "TOPIC_ARN": "arn:aws:sns:us-east-1:1:t",
-               "REPORT_LINK_EXPIRY_SECONDS": str(seconds)}
-    with pytest.raises(ValidationError, match="report_link_expiry_seconds"):
-        NotifySettings.from_env(environ)
+NOTIFY_ENV = {"BUCKET_NAME": BUCKET, "IDEMPOTENCY_TABLE_NAME": "t", "TOPIC_ARN": "arn:aws:sns:us-east-1:1:t",
+              "REPORT_LINK_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:s",
+              "REPORT_LINK_BASE_URL": "https://abc.lambda-url.us-east-1.on.aws/"}
+
+
+@pytest.mark.parametrize("days", [0, 366])
+def test_a_report_link_lifetime_outside_1_to_365_days_is_refused(days: int) -> None:
+    with pytest.raises(ValidationError, match="report_link_expiry_days"):
+        NotifySettings.from_env({**NOTIFY_ENV, "REPORT_LINK_EXPIRY_DAYS": str(days)})
+
+
+def test_a_report_link_lasts_7_days_unless_configured() -> None:
+    assert NotifySettings.from_env(NOTIFY_ENV).report_link_expiry_days == 7
+    assert NotifySettings.from_env({**NOTIFY_ENV, "REPORT_LINK_EXPIRY_DAYS": "30"}).report_link_expiry_days == 30
 
 
 def test_a_missing_setting_is_named() -> None:

@@ -87,5 +87,32 @@ def test_the_bucket_refuses_plain_http_and_public_access() -> None:
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_the_report_link_cannot_outlive_sigv4s_seven_days() -> None:
-    assert TEMPLATE["Parameters"]["ReportLinkExpirySeconds"]["MaxValue"] == 7 * 24 * 3600
+def test_the_report_link_lasts_seven_days_by_default_and_up_to_a_year() -> None:
+    days = TEMPLATE["Parameters"]["ReportLinkExpiryDays"]
+    assert (days["Default"], days["MinValue"], days["MaxValue"]) == (7, 1, 365)
+    assert days["MaxValue"] >= 30
+
+
+def test_the_report_link_function_may_read_only_reports_and_its_one_secret() -> None:
+    function = TEMPLATE["Resources"]["ReportLinkFunction"]["Properties"]
+    granted = [(o, s) for o, s in ALL if o == "ReportLinkFunction"]
+    assert [(s["Action"], s["Resource"]) for _, s in granted] == [
+        ("s3:GetObject", {"Fn::Sub": "${DataBucket.Arn}/runs/*/reports/*"}),
+        ("secretsmanager:GetSecretValue", {"Ref": "ReportLinkSecret"}),
+    ]
+    assert all(s["Effect"] == "Allow" and "Condition" not in s for _, s in granted)
+    # public through its URL only, with a bounded concurrency
+    assert function["FunctionUrlConfig"] == {"AuthType": "NONE"}
+    assert function["ReservedConcurrentExecutions"] == {"Ref": "ReportLinkConcurrency"}
+    assert TEMPLATE["Parameters"]["ReportLinkConcurrency"]["MaxValue"] <= 100
+
+
+def test_only_the_report_link_function_and_notify_read_the_secret() -> None:
+    readers = {o for o, s in ALL if "secretsmanager:GetSecretValue" in as_list(s.get("Action", []))}
+    assert readers == {"ReportLinkFunction", "NotifyFunction"}
+    for _, statement in ALL:
+        if any(a.startswith("secretsmanager:") for a in as_list(statement.get("Action", []))):
+            assert statement["Action"] == "secretsmanager:GetSecretValue"
+            assert statement["Resource"] == {"Ref": "ReportLinkSecret"}
+    secret = TEMPLATE["Resources"]["ReportLinkSecret"]["Properties"]
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32 and "SecretString" not in secret

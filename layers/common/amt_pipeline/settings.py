@@ -10,6 +10,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from amt_pipeline.report.link import DEFAULT_LINK_DAYS, MAX_LINK_DAYS, MIN_LINK_DAYS
+
 
 class Settings(BaseModel):
     """Subclass with the fields a handler needs; field ``bucket_name`` reads ``BUCKET_NAME``."""
@@ -33,9 +35,16 @@ class PipelineStepSettings(BucketSettings):
     idempotency_table_name: str
 
 
-MAX_PRESIGNED_SECONDS = 7 * 24 * 3600  # SigV4's limit
+class ReportLinkSettings(BucketSettings):
+    """The report-link function: the secret its tokens are signed with."""
+
+    report_link_secret_arn: str
 
 
 class NotifySettings(PipelineStepSettings):
+    """Notify: the topic, and what it mints a report link with (report.link)."""
+
     topic_arn: str
-    report_link_expiry_seconds: int = Field(default=MAX_PRESIGNED_SECONDS, ge=60, le=MAX_PRESIGNED_SECONDS)
+    report_link_secret_arn: str
+    report_link_base_url: str
+    report_link_expiry_days: int = Field(default=DEFAULT_LINK_DAYS, ge=MIN_LINK_DAYS, le=MAX_LINK_DAYS)

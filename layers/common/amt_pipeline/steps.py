@@ -13,10 +13,13 @@ extract and notify Lambdas do not pay pandas' and Altair's import time.
 
 from __future__ import annotations
 
+import time
+
 from amt_pipeline.aws.adapters import HTML_CONTENT_TYPE, EventPublisher, Notifier, ObjectStore
 from amt_pipeline.aws.ports import MetricReader, TuningJobReader
 from amt_pipeline.contracts import ExtractResult, NotifyResult, RenderResult
 from amt_pipeline.events import REPORT_RENDERED, TRIALS_EXTRACTED, RunStepDetail
+from amt_pipeline.report.link import ReportLinks
 from amt_pipeline.run.layout import baseline_job_name
 
 
@@ -55,14 +58,14 @@ def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDe
     return RenderResult(run_id=step.run_id, status=summary.get("status"), report_key=layout.report_html_key)
 
 
-def notify(store: ObjectStore, notifier: Notifier, link_expiry_seconds: int, *,
-           step: RunStepDetail) -> NotifyResult:
-    """One SNS message: status, best objective and hyperparameters, baseline, report link."""
+def notify(store: ObjectStore, notifier: Notifier, links: ReportLinks, *, step: RunStepDetail) -> NotifyResult:
+    """One SNS message: status, best objective and hyperparameters, baseline, and a report link
+    that opens for ``links.days`` days (report.link: the link function's URL with a token)."""
     from amt_pipeline.report.notification import compose_notification
 
     layout = step.layout
     summary = store.get_json(layout.summary_key)
-    url = store.presigned_get_url(layout.report_html_key, link_expiry_seconds)
+    url = links.url(step.run_id, now=time.time())
     subject, message = compose_notification(summary, url)
     message_id = notifier.publish(subject, message)
     return NotifyResult(message_id=message_id, subject=subject, report_url=url)

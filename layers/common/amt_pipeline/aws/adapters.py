@@ -45,6 +45,16 @@ class ObjectStore:
     def get_json(self, key: str) -> Any:
         return json.loads(self.get_text(key))
 
+    def exists(self, key: str) -> bool:
+        """Is there an object at ``key``? Without s3:ListBucket, S3 answers a missing key with 403, not 404."""
+        try:
+            self.s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "403"):
+                return False
+            raise
+        return True
+
     def presigned_get_url(self, key: str, expires_in: int) -> str:
         return self.s3.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in
