@@ -24,6 +24,7 @@ from typing import Any
 
 from amt.local.emulator import AwsEmulator
 from amt.local.functions import LocalFunctions
+from amt.local.links import LINK_FUNCTION, LinkServer, LinkState, link_server, object_reader, restore_reports
 from amt.local.template import LocalStack, load_template
 from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.trials.learning_curves import NAMESPACE, host_dimension
@@ -83,8 +84,10 @@ class LocalPipeline:
     """Provision the template in the emulator, start one execution, follow the job to its report."""
 
     def __init__(self, out_dir: Path, *, workers: int = 2, on_progress: Callable[[Any], None] | None = None,
-                 poll_seconds: float = 0.1, engine_factory: Callable[..., Any] | None = None):
+                 poll_seconds: float = 0.1, engine_factory: Callable[..., Any] | None = None,
+                 while_serving: Callable[[LocalRunResult], None] | None = None):
         self.out_dir = out_dir.resolve()
+        self.while_serving = while_serving  # called with the result while the report link is still served
         self.engine_factory = engine_factory  # tests: a fake SageMaker with the engine's signature
         self.workers = workers
         self.on_progress = on_progress
@@ -130,25 +133,57 @@ class LocalPipeline:
 
         # moto warns about every SageMaker task it forwards; the run's own output says what happens.
         logging.getLogger("moto").setLevel(logging.CRITICAL)
-        with AwsEmulator(region=REGION, lambda_invoker=invoke, sagemaker=_Deferred("engine")):
+        with (AwsEmulator(region=REGION, lambda_invoker=invoke, sagemaker=_Deferred("engine")),
+              link_server(self.out_dir / "state") as (server, link)):
             engine = self._engine = live["engine"] = self._make_engine(EmulatedObjectStore(boto3.client("s3")))
             try:
-                self._provision_resources()
-                self._functions = live["functions"] = LocalFunctions(
-                    self.stack, self.out_dir / "logs" / "lambdas.log"
-                )
+                self._functions = live["functions"] = self._provision_functions(server, link)
                 self._provision_rules(self._functions)
                 with _environment({**self._functions.environment(), **LOCAL_ENVIRONMENT}):
-                    return self._run_execution(engine, execution_input, execution_name, timeout_seconds)
+                    result = self._run_execution(engine, execution_input, execution_name, timeout_seconds)
+                    if self.while_serving:
+                        self.while_serving(result)
+                    return result
             finally:
                 engine.close()
 
+    def serve(self, wait: Callable[[str], None], *, clock: Callable[[], float] = time.time) -> None:
+        """The report links of earlier runs in ``out_dir``: the link function on the port they name,
+        in a fresh emulator holding their reports; ``wait(url)`` returns when serving should stop."""
+        import boto3
+
+        live: dict[str, LocalFunctions] = {}
+        with (AwsEmulator(region=REGION, lambda_invoker=lambda f, p: live["f"].invoke(f, p), sagemaker=None),
+              link_server(self.out_dir / "state", clock=clock) as (server, link)):
+            live["f"] = functions = self._provision_functions(server, link)
+            restore_reports(boto3.client("s3"), self.stack.physical["DataBucket"], self.out_dir / "bucket")
+            with _environment({**functions.environment(), **LOCAL_ENVIRONMENT}):
+                wait(server.url)
+
+    def _provision_functions(self, server: LinkServer, link: LinkState) -> LocalFunctions:
+        """The template's resources, then its functions; the link function answers the link server."""
+        import boto3
+
+        self._provision_resources(link.secret)
+        for logical_id, resource in self.stack.resources_of_type("AWS::Serverless::Function").items():
+            if "FunctionUrlConfig" in resource["Properties"]:  # SAM names the URL <function>Url
+                self.stack.attributes[(f"{logical_id}Url", "FunctionUrl")] = server.url
+        functions = LocalFunctions(self.stack, self.out_dir / "logs" / "lambdas.log")
+        bucket = self.stack.physical["DataBucket"]
+        server.attach(lambda payload: functions.invoke(LINK_FUNCTION, payload), bucket,
+                      object_reader(boto3.client("s3"), bucket))
+        return functions
+
     # ---------------------------------------------------- provisioning
-    def _provision_resources(self) -> None:
+    def _provision_resources(self, link_secret: str) -> None:
         """Create the template's resources in the emulator, named as the runtime needs them."""
         import boto3
 
         stack = self.stack
+        secretsmanager = boto3.client("secretsmanager")
+        for logical_id in stack.resources_of_type("AWS::SecretsManager::Secret"):  # the report links' key
+            arn = secretsmanager.create_secret(Name=f"{STACK_NAME}-{logical_id}", SecretString=link_secret)["ARN"]
+            stack.physical[logical_id] = stack.arns[logical_id] = arn
         for logical_id in stack.resources_of_type("AWS::Serverless::Function"):
             stack.physical[logical_id] = logical_id
             stack.arns[logical_id] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical_id}"
