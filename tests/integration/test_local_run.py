@@ -19,6 +19,7 @@ import pytest
 
 from amt.cli import main
 from amt.local.runtime import LocalPipeline, LocalRunResult
+from tests.xgboost_oracle import model_accuracy, plain_accuracy
 
 pytestmark = pytest.mark.slow
 
@@ -93,44 +94,13 @@ def _ranges() -> dict[str, Any]:
 QUICK_RANGES = _ranges()
 
 
-def read_csv(path: Path) -> tuple[Any, Any]:
-    import numpy as np
-
-    rows = np.loadtxt(path, delimiter=",", ndmin=2)
-    return rows[:, 1:], rows[:, 0]  # the built-in XGBoost's CSV: label first, no header
-
-
 def plain_xgboost_accuracy(result: LocalRunResult, hyperparameters: dict[str, float]) -> float:
-    """Train the post's static hyperparameters + a trial's tuned ones with xgboost directly, on the run's
-    own CSV files, as the container does (1.5-1: validation accuracy after the last round, early stopping
-    after 5 rounds without improvement)."""
-    import numpy as np
-    import xgboost as xgb
-
+    """Train the post's static hyperparameters + a trial's tuned ones with plain xgboost in the 1.5-1
+    image's environment (XGBoost 1.5.2), on the run's own CSV files, as the container does."""
     data = result.bucket_dir / "runs" / str(result.run_id) / "data"
-    xt, yt = read_csv(data / "train" / "train.csv")
-    xv, yv = read_csv(data / "validation" / "validation.csv")
-    dtrain, dvalid = xgb.DMatrix(xt, label=yt, nthread=1), xgb.DMatrix(xv, label=yv, nthread=1)
-
-    def accuracy(predt: Any, dmat: Any) -> tuple[str, float]:
-        return "accuracy", float((np.rint(predt) == dmat.get_label()).mean())
-
-    params = {
-        "objective": "multi:softmax", "num_class": 10, "nthread": 1, "tree_method": "exact", "verbosity": 0,
-        "eval_metric": "merror",
-        "alpha": hyperparameters["alpha"], "eta": hyperparameters["eta"],
-        "min_child_weight": hyperparameters["min_child_weight"],
-        "max_depth": int(hyperparameters["max_depth"]),
-    }
-    history: dict[str, Any] = {}
-    xgb.train(params, dtrain, 200, evals=[(dtrain, "train"), (dvalid, "validation")], custom_metric=accuracy,
-              evals_result=history, verbose_eval=False,
-              callbacks=[xgb.callback.EarlyStopping(rounds=5, data_name="validation", metric_name="accuracy",
-                                                    maximize=True, save_best=True)])
-    return round(history["validation"]["accuracy"][-1], 5)
+    return plain_accuracy(data / "train" / "train.csv", data / "validation" / "validation.csv", hyperparameters)
 
 
-# ---------------------------------------------------------------------------------------------- tests
 def test_the_execution_succeeds_and_the_report_holds_every_trial(result: LocalRunResult) -> None:
     assert result.execution_status == "SUCCEEDED", (result.error, result.cause)
     assert result.succeeded, result.dead_letters
@@ -184,11 +154,11 @@ def test_the_best_trial_beats_the_baseline(result: LocalRunResult) -> None:
     static = {name: float(baseline["hyperparameters"].get(name, 1.0)) for name in QUICK_RANGES}
     assert static == {"alpha": 0.2, "eta": 0.2, "min_child_weight": 1.0, "max_depth": 5}
     assert plain_xgboost_accuracy(result, static) == pytest.approx(baseline_accuracy, abs=1e-5)
+    # XGBoost 1.5.2, as in SageMaker's 1.5-1 image: the post's own baseline figure
+    assert baseline_accuracy == 0.84815
 
 
 def test_each_training_job_leaves_a_model_artifact(result: LocalRunResult) -> None:
-    import xgboost as xgb
-
     run_dir = result.bucket_dir / "runs" / str(result.run_id)
     summary = stored_summary(result)
     jobs = [t["TrainingJobName"] for t in stored_trials(result)["trials"]]
@@ -201,10 +171,9 @@ def test_each_training_job_leaves_a_model_artifact(result: LocalRunResult) -> No
         member = tar.extractfile("xgboost-model")
         assert member is not None
         raw = member.read()
-    booster = xgb.Booster()
-    booster.load_model(bytearray(raw))
-    xv, yv = read_csv(run_dir / "data" / "validation" / "validation.csv")
-    accuracy = float((booster.predict(xgb.DMatrix(xv)) == yv).mean())
+    model_file = run_dir.parent.parent / "best-xgboost-model"
+    model_file.write_bytes(raw)
+    accuracy = model_accuracy(model_file, run_dir / "data" / "validation" / "validation.csv")
     # early stopping keeps the best round's model; the reported objective is the last round's
     assert summary["best"]["objective"] - 1e-9 <= round(accuracy, 5) <= summary["best"]["objective"] + 0.05
 
