@@ -50,6 +50,7 @@ ACTIONS = {
     "StopHyperParameterTuningJob": "sagemaker:StopHyperParameterTuningJob",
     "ListTrainingJobsForHyperParameterTuningJob": "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
     "HeadObject": "s3:GetObject",
+    "GetSecretValue": "secretsmanager:GetSecretValue",
     "GetMetricData": "cloudwatch:GetMetricData",
 }
 
@@ -87,7 +88,7 @@ def explain(error: BaseException) -> CliError:
     """The message and exit code for any exception a command lets through."""
     if isinstance(error, CliError):
         return error
-    for explainer in (_botocore_error, _client_error, _file_error, _layer_error):
+    for explainer in (_botocore_error, _client_error, _file_error, _layer_error, _image_error):
         failure = explainer(error)
         if failure is not None:
             return failure
@@ -183,3 +184,13 @@ def _layer_error(error: BaseException) -> CliError | None:
     if isinstance(code, str) and code:
         return CliError(f"{code}: {getattr(error, 'message', error)}", EXIT_FAILED)
     return None
+
+
+def _image_error(error: BaseException) -> CliError | None:
+    from amt.local.images.environment import ImagePullError
+
+    if not isinstance(error, ImagePullError):
+        return None
+    return CliError(f"could not prepare the local image environment: {error}", EXIT_AWS,
+                    "the first local run of an image installs its XGBoost release from PyPI: check the network "
+                    "(or proxy), or set AMT_IMAGE_CACHE to a writable folder")

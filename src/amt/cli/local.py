@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +29,11 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
     run.add_argument("--seed", type=int, help="random seed of the search (same seed, same trials)")
     run.add_argument("--workers", type=int, default=2, help="parallel training processes (default: 2)")
     run.set_defaults(func=cmd_local_run)
+    serve = local_commands.add_parser("serve", parents=[parents["common"]],
+                                      help="serve the report links of a local folder's runs on 127.0.0.1")
+    serve.add_argument("dir", nargs="?", default=str(DEFAULT_LOCAL_DIR), metavar="DIR",
+                       help="the folder of `amt local run --out` (default: amt-local)")
+    serve.set_defaults(func=cmd_local_serve)
 
 
 class _NoProgress:
@@ -56,9 +62,12 @@ def cmd_local_run(args: argparse.Namespace) -> int:
             raw = {}
         raw = {**raw, "random_seed": args.seed}
     try:
-        total = parse_execution_input(raw).max_jobs
+        execution_input = parse_execution_input(raw)
     except InvalidExecutionInput as error:
         print_field_errors(error)  # the state machine would fail the same way; say it at once
+        return EXIT_FAILED
+    total = execution_input.max_jobs
+    if not _pull_image(execution_input.algorithm_version):
         return EXIT_FAILED
 
     out_dir = Path(args.out)
@@ -70,23 +79,51 @@ def cmd_local_run(args: argparse.Namespace) -> int:
         result = LocalPipeline(out_dir, workers=args.workers, on_progress=progress.update).run(
             raw, execution_name=name)
     record_execution(out_dir, name, started, result)
-    _print_result(result)
+    _print_result(result, out_dir)
     return EXIT_OK if result.succeeded and result.report_path else EXIT_FAILED
 
 
-def _print_result(result: Any) -> None:
+def _pull_image(version: str) -> bool:
+    """The image's environment before the run, as SageMaker pulls the image: said, and timed, the first time."""
+    from amt.local.images import UnsupportedImage, image_spec, prepare_image
+
+    try:
+        prepare_image(image_spec(version), say=lambda message: print(message, file=sys.stderr, flush=True))
+    except UnsupportedImage as error:
+        print(f"algorithm_version: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def _print_result(result: Any, out_dir: Path) -> None:
     if result.execution_status != "SUCCEEDED":
         print(f"\nExecution {result.execution_status}: {result.error}\n  {failure_message(result.cause)}",
               file=sys.stderr)
     for notification in result.notifications:
         print(f"\n--- notification (SNS) ---\nSubject: {notification['subject']}\n\n{notification['message']}")
-        if "https://" in notification["message"]:
-            print("(the link above points into the emulated S3; the report's file is below)")
     for dead in result.dead_letters:
         print(f"\nundelivered event kept in the dead-letter queue: {json.dumps(dead)[:300]}", file=sys.stderr)
     print(f"\nBucket contents: {result.bucket_dir}")
     if result.report_path:
         print(f"Report: {result.report_path.as_uri()}")
+    if result.notifications:
+        print(f"The notification's link opens the report while `amt local serve {out_dir}` runs.")
+
+
+def cmd_local_serve(args: argparse.Namespace) -> int:
+    """The local link function and the reports it redirects to, until Ctrl-C (exit 130)."""
+    from amt.cli.local_state import LocalState
+    from amt.local.runtime import LocalPipeline
+
+    LocalState(args.dir)  # a folder with no local run is an error, said as `amt runs --local` says it
+
+    def wait(url: str) -> None:
+        print(f"Serving the report links of {args.dir} at {url} (Ctrl-C to stop)", flush=True)
+        while True:
+            time.sleep(3600)
+
+    LocalPipeline(Path(args.dir)).serve(wait)
+    return EXIT_OK
 
 
 def failure_message(cause: str | None) -> str:
