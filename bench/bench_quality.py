@@ -30,16 +30,19 @@ STATIC = {"num_class": "10", "objective": "multi:softmax", "eval_metric": "accur
           "early_stopping_rounds": "5", "_tuning_objective_metric": "validation:accuracy"}
 
 
-def score_here(hyperparameters: dict[str, str], train: tuple, validation: tuple) -> float:
-    """validation:accuracy of one training job with these hyperparameters, as the engine trains it."""
-    import xgboost as xgb
+def score_here(hyperparameters: dict[str, str], train: bytes, validation: bytes) -> float:
+    """validation:accuracy of one training job with these hyperparameters, as the engine trains it
+    (in the 1.5-1 image's environment: XGBoost 1.5.2)."""
+    from amt.local.engine.pools import PoolRequest, image_pool
+    from tests.engine.conftest import IMAGE
 
-    from amt.local.engine.algorithm import Controller
-    from amt.local.engine.algorithm import train as train_job
-
-    matrices = [xgb.DMatrix(x, label=y, nthread=1) for x, y in (train, validation)]
-    outcome = train_job({**STATIC, **hyperparameters}, *matrices, Controller(objective_metric="validation:accuracy"))
-    return outcome.final_metrics["validation:accuracy"]
+    pool = image_pool(PoolRequest(IMAGE, {"train": [train], "validation": [validation]}, size=1, slots=1))
+    try:
+        spec = {"hyperparameters": {**STATIC, **hyperparameters}, "objective_metric": "validation:accuracy",
+                "maximize": True}
+        return pool.submit("reference", spec).result()["final_metrics"]["validation:accuracy"]
+    finally:
+        pool.shutdown()
 
 
 def _tpe(strategy: str, seed: int | None, ranges: list, n_startup: int = 10) -> optuna.samplers.BaseSampler:
@@ -52,7 +55,7 @@ def main() -> None:
     from amt.local.engine import InMemoryObjectStore, LocalSageMaker
 
     ap = argparse.ArgumentParser()
-    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--trials", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--tpe", action="store_true", help="also run TPE as the Bayesian strategy")
@@ -64,11 +67,11 @@ def main() -> None:
             VALIDATION_URI + "validation.csv": _csv(d.data[1257:], d.target[1257:]),
         }
     )
-    train, validation = (d.data[:1257], d.target[:1257]), (d.data[1257:], d.target[1257:])
+    train, validation = _csv(d.data[:1257], d.target[:1257]), _csv(d.data[1257:], d.target[1257:])
     print(
         "reference: the post's best hyperparameters score "
-        f"{score_here(POST_BEST_HYPERPARAMETERS, train, validation):.5f} here (post {POST_BEST}); its baseline "
-        f"{score_here(POST_BASELINE_HYPERPARAMETERS, train, validation):.5f} (post ~0.848)"
+        f"{score_here(POST_BEST_HYPERPARAMETERS, train, validation):.5f} on XGBoost 1.5.2 (post {POST_BEST}); "
+        f"its baseline {score_here(POST_BASELINE_HYPERPARAMETERS, train, validation):.5f} (post ~0.848)"
     )
     for label in ("Bayesian", "Random", *(("TPE",) if args.tpe else ())):
         strategy = "Bayesian" if label == "TPE" else label
