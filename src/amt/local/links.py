@@ -92,11 +92,11 @@ class LinkServer:
         return f"http://{HOST}:{self.port}/"
 
     def attach(self, invoke: Invoke, bucket: str, read_object: ReadObject) -> None:
+        """Serve, with the link function and the bucket its redirects point into (until then,
+        requests wait in the listen queue of the bound port)."""
         self._invoke, self._bucket, self._read = invoke, bucket, read_object
-
-    def start(self) -> LinkServer:
-        self._thread.start()
-        return self
+        if not self._thread.is_alive():
+            self._thread.start()
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -197,9 +197,10 @@ def restore_reports(s3: Any, bucket: str, bucket_dir: Path) -> None:
 
 @contextmanager
 def link_server(state_dir: Path, *, clock: Callable[[], float] = time.time) -> Iterator[tuple[LinkServer, LinkState]]:
-    """A started server on the port the state remembers (or a new one), the state saved with it."""
+    """A server bound to the port the state remembers (or a new one), the state saved with it;
+    it serves once ``attach``ed."""
     state = LinkState.load(state_dir)
-    server = LinkServer(state.port, clock=clock).start()
+    server = LinkServer(state.port, clock=clock)
     state = LinkState(secret=state.secret, port=server.port)
     state.save(state_dir)
     try:

@@ -153,6 +153,7 @@ class LocalPipeline:
         import boto3
 
         live: dict[str, LocalFunctions] = {}
+        logging.getLogger("moto").setLevel(logging.CRITICAL)
         with (AwsEmulator(region=REGION, lambda_invoker=lambda f, p: live["f"].invoke(f, p), sagemaker=None),
               link_server(self.out_dir / "state", clock=clock) as (server, link)):
             live["f"] = functions = self._provision_functions(server, link)
