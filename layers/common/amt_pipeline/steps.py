@@ -29,12 +29,14 @@ def extract_trials(sagemaker: TuningJobReader, cloudwatch: MetricReader, store: 
     stored as trials.json + trials.csv."""
     from amt_pipeline.trials.learning_curves import add_learning_curves
     from amt_pipeline.trials.report_input import collect_report_input, trials_csv
+    from amt_pipeline.trials.training_details import add_training_details
 
     layout = step.layout
     report_input = add_learning_curves(
         collect_report_input(sagemaker, step.tuning_job_name, baseline_job_name=baseline_job_name(layout.run_id)),
         cloudwatch,
     )
+    add_training_details(report_input, sagemaker)
     store.put_text(layout.trials_json_key, report_input.to_json(), "application/json")
     store.put_text(layout.trials_csv_key, trials_csv(report_input), "text/csv; charset=utf-8")
     # The job's own describe is the truth; the event only said it ended.

@@ -17,6 +17,8 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
     report.add_argument("jobs", nargs="+", metavar="JOB", help="tuning job name(s); several are compared")
     report.add_argument("--out", help="HTML file to write (default: JOB-report.html)")
     report.add_argument("--local", metavar="DIR", help="read jobs of a local run kept in DIR (e.g. amt-local)")
+    report.add_argument("--price-per-hour", type=float, metavar="USD",
+                        help="on-demand USD per instance-hour for the cost estimate (default: the report's table)")
     add_aws_options(report)
     report.set_defaults(func=cmd_report)
 
@@ -31,18 +33,21 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
 def cmd_report(args: argparse.Namespace) -> int:
     from amt_pipeline.report.render import render_report
     from amt_pipeline.trials.report_input import collect_compared_jobs
+    from amt_pipeline.trials.training_details import add_training_details
 
     if args.local:
         from amt.cli.local_state import LocalState
 
         with LocalState.open(args.local) as state:
-            report_input = collect_compared_jobs(state.engine, args.jobs)
+            report_input = add_training_details(collect_compared_jobs(state.engine, args.jobs), state.engine)
     else:
         from amt_pipeline.trials.learning_curves import add_learning_curves
 
         aws = session(args)
-        report_input = add_learning_curves(collect_compared_jobs(aws.client("sagemaker"), args.jobs),
-                                           aws.client("cloudwatch"))
+        sagemaker = aws.client("sagemaker")
+        report_input = add_learning_curves(collect_compared_jobs(sagemaker, args.jobs), aws.client("cloudwatch"))
+        add_training_details(report_input, sagemaker)
+    report_input.price_per_hour = getattr(args, "price_per_hour", None)
     out = Path(args.out or f"{args.jobs[0]}-report.html")
     out.write_text(render_report(report_input), encoding="utf-8")
     print(f"Report: {out.resolve().as_uri()}")

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from amt_pipeline.trials.report_input import ReportInput
-from amt_pipeline.trials.table import NON_HYPERPARAMETER_COLUMNS, Objective, ParameterRange
+from amt_pipeline.trials.table import is_hyperparameter_column, Objective, ParameterRange
 
 STATUS_ORDER = ["Completed", "Stopped", "Failed", "InProgress", "Stopping"]
 PARALLEL_MAX_LINES = 1000
@@ -56,7 +56,7 @@ def _params(report_input: ReportInput, rows: list[dict[str, Any]]) -> list[Param
     # Hyperparameters that trials carry but the describe does not name (other definitions).
     for row in rows:
         for key in row:
-            if key not in names and key not in NON_HYPERPARAMETER_COLUMNS:
+            if key not in names and is_hyperparameter_column(key):
                 names.append(key)
     params = []
     for i, name in enumerate(names):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from amt_pipeline.trials.table import trials_table
 
 START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 OBJECTIVE = "validation:accuracy"
+TRAIN_METRIC = "train:accuracy"
 ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012"
 
 
@@ -158,7 +160,9 @@ def training_job_summaries(
                 TrainingJobStatus="Failed",
                 ObjectiveStatus="Failed",
                 TrainingEndTime=began + timedelta(seconds=5),
-                FailureReason="AlgorithmError: <b>bad</b> value for 'eta' & more",
+                FailureReason="AlgorithmError: <b>bad</b> value for 'eta' & more"
+                if i % (3 * failed_every)
+                else f"ClientError: out of memory in {name} after {rng.randint(1000, 9999)} MB, see s3://amt-bucket/{i}",
             )
         else:
             value = round(accuracy(alpha, eta, max_depth, mcw) + rng.gauss(0, 0.006), 5)
@@ -184,6 +188,7 @@ def report_input(
     parents: int = 0,
     baseline: float | None = 0.848,
     curves: bool = False,
+    details: bool = True,
 ) -> ReportInput:
     """A whole ReportInput, as collect_report_input would build it."""
     parent_names = tuple(f"{name}-p{k}" for k in range(1, parents + 1))
@@ -213,6 +218,8 @@ def report_input(
             ),
         )
     rows = trials_table(describe, summaries)
+    if details:
+        add_synthetic_details(rows)
     learning_curves = {}
     if curves:
         rng = random.Random(seed)
@@ -238,6 +245,25 @@ def report_input(
             status="Completed",
             metric_name=OBJECTIVE,
             objective_value=baseline,
+            training_start_time=START + timedelta(hours=parents) - timedelta(minutes=3),
+            training_end_time=START + timedelta(hours=parents) - timedelta(minutes=2),
+            billable_seconds=60,
+            instance_type="ml.m5.large",
+            instance_count=1,
         ),
         learning_curves=learning_curves,
     )
+
+
+def add_synthetic_details(rows: list[dict[str, Any]]) -> None:
+    """What DescribeTrainingJob would add (trials.training_details): final metrics, billable seconds."""
+    for row in rows:
+        value = row.get("FinalObjectiveValue")
+        if value is not None:
+            jitter = zlib.crc32(row["TrainingJobName"].encode()) % 7 / 500
+            row[f"FinalMetric:{TRAIN_METRIC}"] = round(min(1.0, value + 0.08 + jitter), 5)
+            row[f"FinalMetric:{OBJECTIVE}"] = value
+        if row.get("TrainingElapsedTimeSeconds") is not None:
+            row["BillableTimeInSeconds"] = max(1, round(row["TrainingElapsedTimeSeconds"]))
+            row["InstanceType"] = "ml.m5.large"
+            row["InstanceCount"] = 1

@@ -80,6 +80,12 @@ class Baseline(BaseModel):
     objective_value: float | None = None
     failure_reason: str | None = None
     hyperparameters: dict[str, str] = Field(default_factory=dict)
+    # For the timeline and the cost (absent in reports extracted before they existed).
+    training_start_time: datetime | None = None
+    training_end_time: datetime | None = None
+    billable_seconds: int | None = None
+    instance_type: str | None = None
+    instance_count: int | None = None
 
 
 class ReportInput(BaseModel):
@@ -94,6 +100,8 @@ class ReportInput(BaseModel):
     baseline: Baseline | None = None
     learning_curves: dict[str, list[CurvePoint]] = Field(default_factory=dict)
     collected_at: datetime | None = None
+    # USD per instance-hour for the cost estimate, instead of report.prices (a stack parameter or --price-per-hour).
+    price_per_hour: float | None = None
 
     @field_validator("trials", "parent_trials")
     @classmethod
@@ -214,6 +222,11 @@ def baseline_from_describe(describe: Mapping[str, Any], objective: Objective | N
         objective_value=value,
         failure_reason=describe.get("FailureReason"),
         hyperparameters=dict(describe.get("HyperParameters") or {}),
+        training_start_time=describe.get("TrainingStartTime"),
+        training_end_time=describe.get("TrainingEndTime"),
+        billable_seconds=describe.get("BillableTimeInSeconds"),
+        instance_type=(describe.get("ResourceConfig") or {}).get("InstanceType"),
+        instance_count=(describe.get("ResourceConfig") or {}).get("InstanceCount"),
     )
 
 

@@ -18,8 +18,10 @@ from amt_pipeline.trials.analysis import (
     rank_trials,
     scored_trials,
 )
+from amt_pipeline.trials.failures import failure_groups, stopped_trials
 from amt_pipeline.trials.report_input import ReportInput, json_safe
-from amt_pipeline.trials.table import NON_HYPERPARAMETER_COLUMNS, ParameterRange
+from amt_pipeline.trials.spend import spend
+from amt_pipeline.trials.table import is_hyperparameter_column, ParameterRange
 
 TRAINING_STATUSES = ("Completed", "InProgress", "Stopped", "Failed", "Stopping")
 
@@ -27,7 +29,7 @@ TRAINING_STATUSES = ("Completed", "InProgress", "Stopped", "Failed", "Stopping")
 def typed_hyperparameters(row: dict[str, Any], ranges: dict[str, ParameterRange]) -> dict[str, Any]:
     """A trial's tuned hyperparameters as the user wrote them: ints for Integer ranges."""
     out: dict[str, Any] = {}
-    for name in ranges or [k for k in row if k not in NON_HYPERPARAMETER_COLUMNS]:
+    for name in ranges or [k for k in row if is_hyperparameter_column(k)]:
         if name not in row:
             continue
         value = row[name]
@@ -142,6 +144,10 @@ def summarize(report_input: ReportInput) -> dict[str, Any]:
         "importance": importance,
         "next_execution_input": next_execution_input(job, ranges, boundaries, scored_trial_count=len(scored)),
         "next_input_notes": next_input_notes(boundaries, scored_trial_count=len(scored)),
+        "failure_groups": failure_groups(trials),
+        "stopped_trials": stopped_trials(trials),
+        "spend": spend(job, trials, price_per_hour=report_input.price_per_hour,
+                       baseline=report_input.baseline.model_dump() if report_input.baseline else None),
         "failed_trials": [
             {"training_job_name": t["TrainingJobName"], "failure_reason": t.get("FailureReason")}
             for t in trials

@@ -43,8 +43,21 @@ EXTRA_COLUMNS = (
     "ObjectiveStatus",
     "FailureReason",
 )
-# Every column of a trial row that is not a tuned hyperparameter.
-NON_HYPERPARAMETER_COLUMNS = frozenset(SDK_FIXED_COLUMNS + EXTRA_COLUMNS)
+# Added by trials.training_details from DescribeTrainingJob (one describe per trial), after EXTRA_COLUMNS.
+DETAIL_COLUMNS = ("BillableTimeInSeconds", "InstanceType", "InstanceCount")
+# Every final metric of a trial (FinalMetricDataList), one column each: "FinalMetric:train:accuracy".
+METRIC_PREFIX = "FinalMetric:"
+# Every column of a trial row that is not a tuned hyperparameter (and not a FinalMetric: column).
+NON_HYPERPARAMETER_COLUMNS = frozenset(SDK_FIXED_COLUMNS + EXTRA_COLUMNS + DETAIL_COLUMNS)
+
+
+def is_hyperparameter_column(key: str) -> bool:
+    return key not in NON_HYPERPARAMETER_COLUMNS and not key.startswith(METRIC_PREFIX)
+
+
+def metric_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The rows' FinalMetric: columns, first-seen order."""
+    return list(dict.fromkeys(k for row in rows for k in row if k.startswith(METRIC_PREFIX)))
 TIME_COLUMNS = ("TrainingStartTime", "TrainingEndTime", "CreationTime")
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 
@@ -121,7 +134,7 @@ def sdk_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     columns: dict[str, None] = {}
     for row in rows:
         for key in row:
-            if key not in EXTRA_COLUMNS:
+            if key not in EXTRA_COLUMNS and key not in DETAIL_COLUMNS and not key.startswith(METRIC_PREFIX):
                 columns.setdefault(key, None)
     return list(columns)
 
