@@ -184,9 +184,10 @@ def test_exactly_one_notification_with_the_status_and_the_report_link(result: Lo
     assert "Completed" in note["subject"]
     assert "Status: Completed" in note["message"]
     assert f"{stored_summary(result)['best']['objective']:.5f}" in note["message"]
-    link = re.search(r"https://\S+", note["message"])
+    # the report link: the local link function's URL with a token for this run (issue 11)
+    link = re.search(r"^Report: (http://127\.0\.0\.1:\d+/\?\S+)$", note["message"], re.MULTILINE)
     assert link, note["message"]
-    assert f"/runs/{result.run_id}/reports/index.html" in link.group(0)
+    assert f"run={result.run_id}&" in link.group(1)
 
 
 def test_amt_local_run_through_the_cli(
