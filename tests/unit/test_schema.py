@@ -72,10 +72,15 @@ MODEL_ONLY = {
 @pytest.mark.parametrize("path", BAD_INPUTS, ids=[p.stem for p in BAD_INPUTS])
 def test_schema_rejects_every_bad_input_it_can_see(path: Path) -> None:
     # Given a catalogued bad input (which the model rejects: test_execution_input)
-    raw = json.loads(path.read_text())["input"]
+    case = json.loads(path.read_text())
+    raw = case["input"]
+    if "verdict" in case and not isinstance(raw, dict):
+        pytest.skip("JSON text Python cannot load as a value (a CLI/handler case)")
     # When checked against the schema alone
     schema_errors = list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(raw))
-    # Then the schema rejects it, unless it breaks a rule between fields
-    assert bool(schema_errors) == (path.stem not in MODEL_ONLY)
+    # Then the schema rejects it, unless it breaks a rule between fields or SageMaker's and the
+    # container's value rules (cases with a verdict: the schema may or may not see them)
+    if "verdict" not in case:
+        assert bool(schema_errors) == (path.stem not in MODEL_ONLY)
     with pytest.raises(InvalidExecutionInput):
         parse_execution_input(raw)

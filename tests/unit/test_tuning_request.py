@@ -222,9 +222,9 @@ def test_hyperparameter_values_are_strings_as_sagemaker_wants() -> None:
     request = baseline({"hyperparameters": {"num_round": 10, "eta": 1e-05, "objective": "reg:squarederror"}})
     assert request["HyperParameters"] == {"num_round": "10", "eta": "1e-05", "objective": "reg:squarederror"}
     categorical = tuning(
-        {"hyperparameter_ranges": {"max_depth": {"type": "Categorical", "values": [3, 5.5, "7"]}}}
+        {"max_jobs": 3, "hyperparameter_ranges": {"eta": {"type": "Categorical", "values": [1, 0.5, "0.25"]}}}
     )["HyperParameterTuningJobConfig"]["ParameterRanges"]["CategoricalParameterRanges"]
-    assert categorical == [{"Name": "max_depth", "Values": ["3", "5.5", "7"]}]
+    assert categorical == [{"Name": "eta", "Values": ["1", "0.5", "0.25"]}]
 
 
 def test_plan_requests_are_the_same_builders() -> None:

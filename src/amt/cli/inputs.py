@@ -15,7 +15,10 @@ def read_input(path: str | None) -> Any:
     if path is None:
         return {}
     if path == "-":
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError as error:
+            raise CliError(f"standard input is not UTF-8 text ({error.reason})", EXIT_FAILED) from None
     else:
         try:
             text = Path(path).read_text(encoding="utf-8")
@@ -28,6 +31,10 @@ def read_input(path: str | None) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise CliError(f"{path} is not JSON: {error}", EXIT_FAILED) from None
+    except RecursionError:
+        raise CliError(f"{path} is not an execution input: JSON nested too deep", EXIT_FAILED) from None
+    except ValueError as error:  # e.g. an integer of more than 4,300 digits
+        raise CliError(f"{path} is not an execution input: {error}", EXIT_FAILED) from None
 
 
 def print_field_errors(error: Any) -> None:

@@ -21,8 +21,8 @@ from amt_pipeline.run.job_names import TUNING_JOB_NAME_MAX_LENGTH, TUNING_JOB_NA
 
 JOB_NAME_PATTERN = TUNING_JOB_NAME_PATTERN.pattern
 JOB_NAME_MAX_LENGTH = TUNING_JOB_NAME_MAX_LENGTH
-S3_URI_PATTERN = r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]/.*$"
-INSTANCE_TYPE_PATTERN = r"^ml\.[a-z0-9\-]+\.[a-z0-9]+$"
+# A bucket (s3://bucket, a whole bucket) or an object or prefix in it (s3://bucket/key).
+S3_URI_PATTERN = r"^s3://[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9](/.*)?$"
 
 MAX_RANGES = 30  # per kind, and in all
 MAX_CATEGORICAL_VALUES = 30
@@ -54,6 +54,13 @@ POST_HYPERPARAMETERS: dict[str, HyperparameterValue] = {
     "num_round": 200,
     "early_stopping_rounds": 5,
 }
+
+
+def _instance_type_schema(schema: dict[str, Any]) -> None:
+    """SageMaker's training instance types, from botocore's service model."""
+    from amt_pipeline.run.service_model import shape
+
+    schema["enum"] = list(shape("TrainingInstanceType").enum)
 
 
 class _Model(BaseModel):
@@ -166,8 +173,8 @@ class ExecutionInput(_Model):
 
     # Estimator
     algorithm_version: Literal[xgb.SUPPORTED_VERSIONS] = xgb.DEFAULT_VERSION  # type: ignore[valid-type]
-    instance_type: str = Field(default="ml.m5.large", pattern=INSTANCE_TYPE_PATTERN)
-    instance_count: int = Field(default=1, ge=1, le=100)
+    instance_type: str = Field(default="ml.m5.large", json_schema_extra=_instance_type_schema)
+    instance_count: int = Field(default=1, ge=1, description="No API maximum: an account quota.")
     volume_size: int = Field(default=5, ge=1, le=16384, description="GB")
     max_run: int = Field(default=86_400, ge=1, le=2_419_200, description="Seconds one training job may run.")
     hyperparameters: dict[str, HyperparameterValue] = Field(

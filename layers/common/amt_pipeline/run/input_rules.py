@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amt_pipeline.run import xgboost_algorithm as xgb
+from amt_pipeline.run import xgboost_rules
 from amt_pipeline.run.input_models import (
     MAX_JOBS,
     MAX_JOBS_RANDOM,
@@ -77,12 +78,13 @@ def cross_field_errors(m: ExecutionInput) -> Iterator[RuleError]:
 
 
 def _hyperparameter_errors(m: ExecutionInput) -> Iterator[RuleError]:
+    known = xgboost_rules.user_hyperparameter_names(m.algorithm_version)
     for name in m.hyperparameters:
-        if name not in xgb.HYPERPARAMETERS:
+        if name not in known:
             yield RuleError(
                 f"hyperparameters.{name}",
                 f"XGBoost {m.algorithm_version} has no hyperparameter {name!r}",
-                (("hyperparameters", name),),
+                (("hyperparameters", name), ("algorithm_version",)),
             )
     for name in sorted(xgb.REQUIRED_HYPERPARAMETERS - set(m.hyperparameters) - set(m.hyperparameter_ranges)):
         yield RuleError(
@@ -106,8 +108,10 @@ def _range_set_errors(m: ExecutionInput) -> Iterator[RuleError]:
     for name, rng in m.hyperparameter_ranges.items():
         path = f"hyperparameter_ranges.{name}"
         dep = (("hyperparameter_ranges", name),)
-        if name not in xgb.HYPERPARAMETERS:
-            yield RuleError(path, f"XGBoost {m.algorithm_version} has no hyperparameter {name!r}", dep)
+        if name not in xgboost_rules.user_hyperparameter_names(m.algorithm_version):
+            yield RuleError(
+                path, f"XGBoost {m.algorithm_version} has no hyperparameter {name!r}", (*dep, ("algorithm_version",))
+            )
         yield from (RuleError(f"{path}.{f}", msg, dep) for f, msg in _range_errors(rng))
         if m.strategy == "Grid" and not isinstance(rng, CategoricalRange):
             yield RuleError(
@@ -121,8 +125,9 @@ def _objective_errors(m: ExecutionInput) -> Iterator[RuleError]:
     if m.objective_metric_name not in xgb.OBJECTIVE_METRICS:
         yield RuleError(
             "objective_metric_name",
-            f"XGBoost does not emit {m.objective_metric_name!r}; "
-            f"use <train|validation>:<{'|'.join(xgb.METRIC_DIRECTIONS)}>",
+            f"the XGBoost container defines no tuning metric {m.objective_metric_name!r}; "
+            f"use validation:<{'|'.join(xgb.METRIC_DIRECTIONS)}> (its objective metrics are on the "
+            "validation channel only)",
             (("objective_metric_name",),),
         )
 
@@ -186,12 +191,12 @@ def _warm_start_errors(m: ExecutionInput) -> Iterator[RuleError]:
 
 def _tag_errors(m: ExecutionInput) -> Iterator[RuleError]:
     for key in m.tags:
-        if not key or len(key) > 128:
-            yield RuleError(f"tags.{key}", "tag keys are 1-128 characters", (("tags", key),))
         if key.lower().startswith("aws:") or key.startswith(RESERVED_TAG_PREFIXES):
             yield RuleError(
                 f"tags.{key}",
-                f"tag keys starting with {' or '.join(RESERVED_TAG_PREFIXES)} are reserved",
+                f"tag keys starting with {' or '.join(RESERVED_TAG_PREFIXES)} are reserved: AWS owns aws:, "
+                "and the pipeline's own amt-pipeline: tags mark what it created (its event rules and "
+                "cleanup select resources by them)",
                 (("tags", key),),
             )
     if len(m.tags) > MAX_TAGS - PIPELINE_TAG_COUNT:

@@ -1,75 +1,46 @@
-"""What SageMaker's built-in XGBoost algorithm (version 1.5-1) accepts and emits.
+"""What SageMaker's built-in XGBoost algorithm (versions 1.5-1 to 3.2-0) accept and emit.
 
 One source for the execution-input validation (names a user may set or tune,
 the objective metrics a tuning job may ask for) and for the local engine, which
-rejects what SageMaker rejects. Source: the SageMaker developer guide,
-"XGBoost hyperparameters" and "Tune an XGBoost model" (metrics table).
+rejects what SageMaker rejects. The rules themselves: ``xgboost_rules`` (after the container's own code).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-SUPPORTED_VERSIONS = ("1.5-1",)
+from amt_pipeline.run import xgboost_rules as rules
+
+# The images the local engine runs (src/amt/local/images/catalog.py), all served by SageMaker.
+SUPPORTED_VERSIONS = ("1.5-1", "1.7-1", "3.0-5", "3.2-0")
 DEFAULT_VERSION = "1.5-1"
 
-# Every hyperparameter the 1.5-1 container accepts (values are always strings).
-HYPERPARAMETERS: frozenset[str] = frozenset(
-    {
-        "alpha", "base_score", "booster", "colsample_bylevel", "colsample_bynode", "colsample_bytree",
-        "csv_weights", "deterministic_histogram", "early_stopping_rounds", "eta", "eval_metric",
-        "gamma", "grow_policy", "interaction_constraints", "lambda", "lambda_bias", "max_bin",
-        "max_delta_step", "max_depth", "max_leaves", "min_child_weight", "monotone_constraints",
-        "normalize_type", "nthread", "num_class", "num_parallel_tree", "num_round", "objective",
-        "one_drop", "process_type", "rate_drop", "refresh_leaf", "sample_type", "scale_pos_weight",
-        "seed", "single_precision_histogram", "sketch_eps", "skip_drop", "subsample", "tree_method",
-        "tweedie_variance_power", "updater", "use_dask_gpu_training", "verbosity",
-    }
+# Every hyperparameter name (or alias) some supported container accepts; per version:
+# rules.user_hyperparameter_names(version).
+HYPERPARAMETERS: frozenset[str] = frozenset().union(
+    *(rules.user_hyperparameter_names(v) for v in SUPPORTED_VERSIONS)
 )
 REQUIRED_HYPERPARAMETERS: frozenset[str] = frozenset({"num_round"})
 
-# The bounds XGBoost 1.5-1 accepts (lower, upper; None = unbounded): the analysis keeps
-# its proposed ranges within them.
+
+def _limits(interval: rules.Interval) -> tuple[float | None, float | None]:
+    return interval.lower, interval.upper
+
+
+# The bounds XGBoost accepts (lower, upper; None = unbounded), from the container's rules:
+# the analysis keeps its proposed ranges within them.
 HYPERPARAMETER_LIMITS: dict[str, tuple[float | None, float | None]] = {
-    "eta": (0.0, 1.0),
-    "subsample": (0.0, 1.0),
-    "colsample_bytree": (0.0, 1.0),
-    "colsample_bylevel": (0.0, 1.0),
-    "colsample_bynode": (0.0, 1.0),
-    "alpha": (0.0, None),
-    "lambda": (0.0, None),
-    "gamma": (0.0, None),
-    "min_child_weight": (0.0, None),
-    "max_depth": (0.0, None),
-    "max_delta_step": (0.0, None),
-    "num_round": (1.0, None),
-    "max_bin": (2.0, None),
-    "max_leaves": (0.0, None),
-    "scale_pos_weight": (0.0, None),
+    name: _limits(spec.domain)
+    for name, spec in rules.hyperparameter_specs(DEFAULT_VERSION).items()
+    if isinstance(spec.domain, rules.Interval) and not name.startswith("_")
 }
+HYPERPARAMETER_LIMITS.update({alias: HYPERPARAMETER_LIMITS[name] for alias, name in rules.ALIASES.items()})
 
-# Evaluation metrics (xgboost's eval_metric names) and the direction that is better.
+# Evaluation metrics the container's tuning can read, and the direction that is better.
 METRIC_DIRECTIONS: dict[str, Literal["Maximize", "Minimize"]] = {
-    "accuracy": "Maximize",
-    "auc": "Maximize",
-    "aucpr": "Maximize",
-    "error": "Minimize",
-    "f1": "Maximize",
-    "logloss": "Minimize",
-    "mae": "Minimize",
-    "map": "Maximize",
-    "merror": "Minimize",
-    "mlogloss": "Minimize",
-    "mse": "Minimize",
-    "ndcg": "Maximize",
-    "rmse": "Minimize",
+    name.split(":", 1)[1]: direction for name, direction in rules.OBJECTIVE_METRICS.items()
 }
-CHANNELS = ("train", "validation")
+CHANNELS = ("validation",)
 
-# The metric names the algorithm emits, "<channel>:<metric>", e.g. validation:accuracy.
-OBJECTIVE_METRICS: dict[str, Literal["Maximize", "Minimize"]] = {
-    f"{channel}:{metric}": direction
-    for channel in CHANNELS
-    for metric, direction in METRIC_DIRECTIONS.items()
-}
-
+# The objective metrics the container defines: "validation:<metric>" (not train:*).
+OBJECTIVE_METRICS: dict[str, Literal["Maximize", "Minimize"]] = dict(rules.OBJECTIVE_METRICS)
