@@ -144,7 +144,7 @@ def _container_errors(sh: Any, value: Any, path: str) -> Iterator[tuple[str, str
         return
     if kind != "structure":
         yield from _count_errors(meta, value, path)
-    if kind == "list":
+    if isinstance(value, list):
         for i, item in enumerate(value):
             yield from violations(sh.member, item, f"{path}[{i}]")
     elif kind == "map":

@@ -232,8 +232,8 @@ def _check_structured(name: str, spec: Spec, text: str) -> Any:
         return items
     value = _literal(name, text)
     if spec.kind == "tuple":
-        items = value if isinstance(value, tuple | list) else (value,)
-        if any(v not in (-1, 0, 1) for v in items):
+        elements = value if isinstance(value, tuple | list) else (value,)
+        if any(v not in (-1, 0, 1) for v in elements):
             raise ContainerUserError(f"Hyperparameter {name}: value {value} not in range [-1, 0, 1]")
         return value
     if not isinstance(value, list) or not all(isinstance(inner, list | tuple) for inner in value) or any(
@@ -255,8 +255,9 @@ def check_value(name: str, value: Any, version: str) -> Any:
             raise ContainerUserError(f"Hyperparameter {name}: {text} is not in {spec.domain}")
         return number
     if spec.kind == "cat":
-        if text not in (spec.domain or ()):
-            raise ContainerUserError(f"Hyperparameter {name}: {text} is not in {list(spec.domain or ())}")
+        categories = spec.domain if isinstance(spec.domain, tuple) else ()
+        if text not in categories:
+            raise ContainerUserError(f"Hyperparameter {name}: {text} is not in {list(categories)}")
         return text
     return _check_structured(name, spec, text)
 
