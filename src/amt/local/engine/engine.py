@@ -18,7 +18,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from amt.local.engine.coordinator import Coordinator
 from amt.local.engine.errors import LocalSageMakerError, ValidationException, not_found
@@ -89,16 +89,8 @@ class LocalSageMaker:
         self._coordinator.start_tuning_job(job, plan)
         return {"HyperParameterTuningJobArn": job.arn}
 
-    def _tuning_job(self, name: str, *, stored: bool = True) -> TuningJob:
-        job = self._jobs.tuning_job(name, stored=stored)
-        if job is None:
-            raise not_found("tuning job", name)
-        return job
-
     def describe_hyper_parameter_tuning_job(self, **request: Any) -> dict:
-        check_request("DescribeHyperParameterTuningJob", request)
-        with self._jobs.lock:
-            return self._tuning_job(request["HyperParameterTuningJobName"]).describe()
+        return self._describe("DescribeHyperParameterTuningJob", request, "HyperParameterTuningJobName")
 
     def list_training_jobs_for_hyper_parameter_tuning_job(self, **request: Any) -> dict:
         check_request("ListTrainingJobsForHyperParameterTuningJob", request)
@@ -160,16 +152,8 @@ class LocalSageMaker:
         self._coordinator.start_training_job(job)
         return {"TrainingJobArn": job.arn}
 
-    def _training_job(self, name: str, *, stored: bool = True) -> TrainingJob:
-        job = self._jobs.training_job(name, stored=stored)
-        if job is None:
-            raise not_found("training job", name)
-        return job
-
     def describe_training_job(self, **request: Any) -> dict:
-        check_request("DescribeTrainingJob", request)
-        with self._jobs.lock:
-            return self._training_job(request["TrainingJobName"]).describe()
+        return self._describe("DescribeTrainingJob", request, "TrainingJobName")
 
     def stop_training_job(self, **request: Any) -> dict:
         check_request("StopTrainingJob", request)
@@ -203,6 +187,19 @@ class LocalSageMaker:
                 self.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=job.name)
         self.wait()
 
+    def _describe(self, operation: str, request: dict[str, Any], name_key: str) -> dict:
+        check_request(operation, request)
+        find = self._tuning_job if name_key == "HyperParameterTuningJobName" else self._training_job
+        with self._jobs.lock:
+            return find(request[name_key]).describe()
+
+    def _tuning_job(self, name: str, *, stored: bool = True) -> TuningJob:
+        return _found(self._jobs.tuning_job(name, stored=stored), "tuning job", name)
+
+    def _training_job(self, name: str, *, stored: bool = True) -> TrainingJob:
+        return _found(self._jobs.training_job(name, stored=stored), "training job", name)
+
+
 
 def _descending(request: dict[str, Any]) -> bool:
     return request.get("SortOrder", "Ascending") == "Descending"
@@ -232,3 +229,12 @@ def _as_epoch(value: Any) -> float:
     if hasattr(value, "timestamp"):
         return value.timestamp()
     return float(value)
+
+
+_Job = TypeVar("_Job", TuningJob, TrainingJob)
+
+
+def _found(job: _Job | None, kind: str, name: str) -> _Job:
+    if job is None:
+        raise not_found(kind, name)
+    return job
