@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
@@ -15,6 +14,7 @@ from amt_pipeline.aws.idempotency import once_per
 from amt_pipeline.aws.secrets import read_key
 from amt_pipeline.contracts import NotifyResult
 from amt_pipeline.events import RunStepEvent
+from amt_pipeline.refusals import refuse_unusable_events
 from amt_pipeline.report.link import ReportLinks
 from amt_pipeline.settings import NotifySettings
 from amt_pipeline.steps import notify
@@ -27,10 +27,10 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=RunStepEvent)
+@refuse_unusable_events(RunStepEvent, logger=logger, metrics=metrics)
 def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = NotifySettings.from_env()
-    step = event.detail
+    step = event.detail.in_stack_bucket(settings.bucket_name)  # UnusableEvent otherwise
     notify_once = once_per("step", settings.idempotency_table_name, context, result=NotifyResult)(notify)
     links = ReportLinks(settings.report_link_base_url,
                         read_key(client("secretsmanager"), settings.report_link_secret_arn),

@@ -29,7 +29,8 @@ class FakeSageMaker:
                  account_id: str = "123456789012", trials: list[float | None] | None = None,
                  create_error: tuple[str, str] | None = None, final_status: str = "Completed",
                  event_deliveries: int = 1, late_in_progress_event: bool = False,
-                 faults: dict[str, list[str]] | None = None, **_ignored: Any):
+                 faults: dict[str, list[str]] | None = None,
+                 extra_events: Callable[[dict], list[dict]] | None = None, **_ignored: Any):
         self.emit_event = emit_event
         self.region, self.account_id = region, account_id
         self.trials = [0.85, 0.87, None, 0.89] if trials is None else trials
@@ -39,6 +40,8 @@ class FakeSageMaker:
         self.late_in_progress_event = late_in_progress_event
         # operation -> error codes to answer with, one per call, before answering normally
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
+        # given the job's own end event, more events to send after it (forged or malformed ones)
+        self.extra_events = extra_events
         self.calls: list[tuple[str, dict]] = []
         self.tuning_jobs: dict[str, dict] = {}
         self.training_jobs: dict[str, dict] = {}
@@ -88,6 +91,8 @@ class FakeSageMaker:
             late = self._tuning_event(job)
             late["detail"]["HyperParameterTuningJobStatus"] = "InProgress"
             self.emit_event(late)
+        for extra in self.extra_events(self._tuning_event(job)) if self.extra_events else []:
+            self.emit_event(extra)
         return {"HyperParameterTuningJobArn": job["HyperParameterTuningJobArn"]}
 
     def _trial(self, job: str, index: int, value: float | None) -> dict:

@@ -35,6 +35,20 @@ class InvalidExecutionInput(AmtPipelineError):
         super().__init__("; ".join(str(e) for e in self.errors) or "invalid execution input")
 
 
+class UnusableEvent(AmtPipelineError):
+    """An event a handler can never use, however often it is delivered (a permanent refusal).
+
+    The handler logs it once with ``reason`` (a short code) and the message, counts it
+    (metric ``EventsRefused``) and returns normally, so that EventBridge neither retries
+    it nor dead-letters it (amt_pipeline.refusals). Anything else a handler raises is
+    retryable: the rule retries it, then keeps it in the dead-letter queue.
+    """
+
+    def __init__(self, reason: str, message: str):
+        self.reason = reason
+        super().__init__(message)
+
+
 class TuningJobNotFound(AmtPipelineError):
     """No tuning job of that name exists."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Literal
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from amt_pipeline.run.layout import RunLayout
+from amt_pipeline.errors import UnusableEvent
+from amt_pipeline.run.layout import RUN_ID_PATTERN, RunLayout
 
 TRIALS_EXTRACTED = "Trials Extracted"
 REPORT_RENDERED = "Report Rendered"
@@ -44,6 +45,21 @@ class TuningJobStateChange(_Lenient):
     def layout(self) -> RunLayout:
         return RunLayout.from_output_uri(self.TrainingJobDefinition.OutputDataConfig.S3OutputPath)
 
+    def run_step(self, stack_bucket: str) -> RunStepDetail:
+        """The run this job's end concerns; ``UnusableEvent`` unless it is one of this stack's runs:
+        an output path in the stack's bucket, of the layout's shape, named after the job."""
+        try:
+            layout = self.layout
+        except ValueError as error:
+            raise UnusableEvent("not-a-run-output-path", str(error)) from None
+        if layout.run_id != self.HyperParameterTuningJobName:
+            raise UnusableEvent("run-id-is-not-the-job-name",
+                                f"output path of run {layout.run_id!r} for job {self.HyperParameterTuningJobName!r}")
+        step = RunStepDetail(bucket=layout.bucket, run_id=layout.run_id,
+                             tuning_job_name=self.HyperParameterTuningJobName,
+                             status=self.HyperParameterTuningJobStatus)
+        return step.in_stack_bucket(stack_bucket)
+
 
 class TuningJobStateChangeEvent(EventBridgeModel):
     source: Literal["aws.sagemaker"]
@@ -57,6 +73,19 @@ class RunStepDetail(BaseModel):
     run_id: str
     tuning_job_name: str
     status: str
+
+    @field_validator("run_id")
+    @classmethod
+    def _a_run_id(cls, run_id: str) -> str:
+        if not RUN_ID_PATTERN.fullmatch(run_id):
+            raise ValueError("not a valid run id (tuning job name)")
+        return run_id
+
+    def in_stack_bucket(self, stack_bucket: str) -> RunStepDetail:
+        """Itself, if its bucket is the stack's (defence in depth behind the rules and IAM)."""
+        if self.bucket != stack_bucket:
+            raise UnusableEvent("not-this-stacks-bucket", f"bucket {self.bucket!r} is not this stack's bucket")
+        return self
 
     @property
     def layout(self) -> RunLayout:

@@ -18,6 +18,7 @@ import time
 from amt_pipeline.aws.adapters import HTML_CONTENT_TYPE, EventPublisher, Notifier, ObjectStore
 from amt_pipeline.aws.ports import MetricReader, TuningJobReader
 from amt_pipeline.contracts import ExtractResult, NotifyResult, RenderResult
+from amt_pipeline.errors import TuningJobNotFound, UnusableEvent
 from amt_pipeline.events import REPORT_RENDERED, TRIALS_EXTRACTED, RunStepDetail
 from amt_pipeline.report.link import ReportLinks
 from amt_pipeline.run.layout import baseline_job_name
@@ -32,10 +33,13 @@ def extract_trials(sagemaker: TuningJobReader, cloudwatch: MetricReader, store: 
     from amt_pipeline.trials.training_details import add_training_details
 
     layout = step.layout
-    report_input = add_learning_curves(
-        collect_report_input(sagemaker, step.tuning_job_name, baseline_job_name=baseline_job_name(layout.run_id)),
-        cloudwatch,
-    )
+    try:
+        collected = collect_report_input(sagemaker, step.tuning_job_name,
+                                         baseline_job_name=baseline_job_name(layout.run_id))
+    except TuningJobNotFound as error:  # the event named a job SageMaker never had: no retry helps
+        raise UnusableEvent("unknown-tuning-job",
+                            f"SageMaker knows no tuning job named {step.tuning_job_name!r}") from error
+    report_input = add_learning_curves(collected, cloudwatch)
     add_training_details(report_input, sagemaker)
     store.put_text(layout.trials_json_key, report_input.to_json(), "application/json")
     store.put_text(layout.trials_csv_key, trials_csv(report_input), "text/csv; charset=utf-8")

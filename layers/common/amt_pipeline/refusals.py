@@ -1,0 +1,58 @@
+"""Permanent or retryable: what an event-driven handler does with an event it cannot use.
+
+A handler that raises is retried by its EventBridge rule (the template's RetryPolicy: 8
+retries), then its event is dead-lettered, which fires the stack's alarm. That is right for
+what may pass: throttling, a fault, an access denied during a deployment, a report input
+not stored yet. It is wrong for an event that no retry can make usable: a malformed event
+(a missing field, a status sent as a list), an output path that is not one of this stack's
+runs (``runs/../output/``, ``runs/<job>/x/output/``), another bucket, a tuning job SageMaker
+does not know. Those raise ``errors.UnusableEvent``; ``refuse_unusable_events`` logs each
+once with its reason, counts it (metric ``EventsRefused``, reason in the metadata) and
+returns ``{"skipped": reason, "reason": message}``, so EventBridge neither retries nor
+dead-letters it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ValidationError
+
+from amt_pipeline.errors import UnusableEvent
+
+REFUSED_METRIC = "EventsRefused"
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_event(model: type[M], event: Any) -> M:
+    """The event as ``model``; ``UnusableEvent`` naming every bad field (never the values)."""
+    try:
+        return model.model_validate(event)
+    except ValidationError as error:
+        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '$'}: {e['msg']}"
+                           for e in error.errors(include_url=False, include_input=False))
+        raise UnusableEvent("malformed-event", fields) from None
+
+
+def refuse_unusable_events(model: type[M], *, logger: Logger, metrics: Metrics
+                           ) -> Callable[[Callable[[M, Any], dict]], Callable[[Any, Any], dict]]:
+    """Parse the event as ``model`` for the handler; turn ``UnusableEvent`` into a counted skip."""
+
+    def decorate(handler: Callable[[M, Any], dict]) -> Callable[[Any, Any], dict]:
+        @wraps(handler)
+        def handle(event: Any, context: Any) -> dict:
+            try:
+                return handler(parse_event(model, event), context)
+            except UnusableEvent as refusal:
+                logger.warning("Event refused, not retried", reason=refusal.reason, detail=str(refusal))
+                metrics.add_metric(name=REFUSED_METRIC, unit=MetricUnit.Count, value=1)
+                metrics.add_metadata(key="refusal_reason", value=refusal.reason)
+                return {"skipped": refusal.reason, "reason": str(refusal)}
+
+        return handle
+
+    return decorate
