@@ -71,7 +71,7 @@ def output_shape(operation: str) -> Any:
         ),
         (
             lambda r: r["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"].update(
-                MetricName="validation:precision"
+                MetricName="validation:perplexity"
             ),
             "ValidationException",
         ),

@@ -102,10 +102,10 @@ def plan_tuning_job(
     warm_start = request.get("WarmStartConfig")
     strategy, early = _strategy(config)
     metric, maximize = _objective(config)
-    _check_image(definition.get("AlgorithmSpecification") or {})
+    version = _check_image(definition.get("AlgorithmSpecification") or {})
     static = dict(definition.get("StaticHyperParameters") or {})
     ranges = parse_ranges(config.get("ParameterRanges") or {}, strategy)
-    _check_hyperparameters(static, ranges)
+    _check_hyperparameters(static, ranges, version)
     _check_channels(definition, metric)
     limits = config.get("ResourceLimits") or {}
     total, parallel = _budget(strategy, ranges, limits, warm_start)
@@ -151,22 +151,22 @@ def _objective(config: Mapping[str, Any]) -> tuple[str, bool]:
     return metric, objective["Type"] == "Maximize"
 
 
-def _check_image(algorithm: Mapping[str, Any]) -> None:
-    """The engine plays the built-in XGBoost images it has an environment for (amt.local.images)."""
+def _check_image(algorithm: Mapping[str, Any]) -> str:
+    """The image version, of a built-in XGBoost image the engine has an environment for (amt.local.images)."""
     try:
-        image_for_uri(algorithm.get("TrainingImage", ""))
+        return image_for_uri(algorithm.get("TrainingImage", "")).version
     except UnsupportedImage as e:
         raise ValidationException(str(e)) from None
 
 
-def _check_known(hyperparameters: list[str]) -> None:
-    bad = unknown_hyperparameters(hyperparameters)
+def _check_known(hyperparameters: list[str], version: str) -> None:
+    bad = unknown_hyperparameters(hyperparameters, version)
     if bad:
         raise ValidationException(f"Hyperparameters {bad} are not valid hyperparameters for the algorithm")
 
 
-def _check_hyperparameters(static: Mapping[str, str], ranges: list[Range]) -> None:
-    _check_known(list(static) + [r.name for r in ranges])
+def _check_hyperparameters(static: Mapping[str, str], ranges: list[Range], version: str) -> None:
+    _check_known(list(static) + [r.name for r in ranges], version)
     both = sorted(set(static) & {r.name for r in ranges})
     if both:
         raise ValidationException(f"Hyperparameters {both} are both static and tunable")
@@ -262,9 +262,9 @@ def check_training_request(request: Mapping[str, Any]) -> tuple[dict[str, str], 
     name = request["TrainingJobName"]
     if not TRAINING_JOB_NAME_PATTERN.fullmatch(name):
         raise ValidationException(f"Training job name {name!r} must match {TRAINING_JOB_NAME_PATTERN.pattern}")
-    _check_image(request["AlgorithmSpecification"])
+    version = _check_image(request["AlgorithmSpecification"])
     hps = dict(request.get("HyperParameters") or {})
-    _check_known(list(hps))
+    _check_known(list(hps), version)
     if "train" not in _channel_names(request):
         raise ValidationException("InputDataConfig needs a 'train' channel")
     definition = {k: v for k, v in request.items() if k not in ("TrainingJobName", "HyperParameters", "Tags")}

@@ -78,7 +78,9 @@ class ImageTrialPool:
     """A job's trials in warm workers of its image's environment."""
 
     def __init__(self, request: PoolRequest, farm: WorkerFarm) -> None:
-        env = prepare_image(image_for_uri(request.image))
+        image = image_for_uri(request.image)
+        self._version = image.version
+        env = prepare_image(image)
         self._scratch = Path(tempfile.mkdtemp(prefix="amt-channels-"))
         self._channel_errors: dict[str, str] = {}
         paths: dict[str, Path] = {}
@@ -99,7 +101,7 @@ class ImageTrialPool:
             if channel in self._channel_errors:
                 return _done(failed(self._channel_errors[channel]))
         try:
-            hyperparameters = algorithm.parse_hyperparameters(spec["hyperparameters"])
+            hyperparameters = algorithm.parse_hyperparameters(spec["hyperparameters"], self._version)
         except algorithm.ClientError as e:
             return _done(failed(f"ClientError: {e}"))
         future = self._trainer.submit(trial, {**spec, "hyperparameters": hyperparameters})
