@@ -48,3 +48,12 @@ class NotifySettings(PipelineStepSettings):
     report_link_secret_arn: str
     report_link_base_url: str
     report_link_expiry_days: int = Field(default=DEFAULT_LINK_DAYS, ge=MIN_LINK_DAYS, le=MAX_LINK_DAYS)
+
+
+class TrackProgressSettings(BucketSettings):
+    """TrackProgress: the progress records (in the idempotency table), the render interval, and
+    the topic of the optional first-failed-trial message (empty: off)."""
+
+    idempotency_table_name: str
+    render_interval_seconds: float = Field(default=60, ge=0)
+    first_failure_topic_arn: str = ""

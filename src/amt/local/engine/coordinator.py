@@ -115,6 +115,7 @@ class Coordinator:
             hps=hps,
             tuned=tuned,
             definition=definition,
+            tags=job.request.get("Tags"),
         )
         trial.stopper = functools.partial(pool.request_stop, name)
         self.registry.add_training_job(trial, tuning=job)

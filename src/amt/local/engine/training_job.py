@@ -87,8 +87,10 @@ class TrainingJob(StoredRecord):
         hps: dict,
         tuned: dict,
         definition: Mapping[str, Any],
+        tags: list[dict[str, str]] | None = None,
     ) -> TrainingJob:
-        """Trial ``index`` of the tuning job ``tuning`` (name, ARN) with that ``objective``, as it starts."""
+        """Trial ``index`` of the tuning job ``tuning`` (name, ARN) with that ``objective``, as it starts.
+        ``tags``: the tuning job's, which SageMaker adds to every training job it launches."""
         t = now()
         return cls(
             name=name,
@@ -105,6 +107,7 @@ class TrainingJob(StoredRecord):
             objective_status="Pending",
             objective_metric_name=objective["MetricName"],
             objective_type=objective["Type"],
+            tags=list(tags or []),
         )
 
     def end(

@@ -1,0 +1,43 @@
+"""TrackProgress: on a training-job state change of one of this stack's tuning jobs, update
+the run's progress record and, at most once a minute per run, re-render its report as an
+in-progress report (amt_pipeline.live)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from amt_pipeline.aws.adapters import Notifier
+from amt_pipeline.aws.clients import client
+from amt_pipeline.live.step import track_trial
+from amt_pipeline.live.store import ProgressStore
+from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
+from amt_pipeline.settings import TrackProgressSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+@event_parser(model=TrainingJobStateChangeEvent)
+def lambda_handler(event: TrainingJobStateChangeEvent, context: LambdaContext) -> dict:
+    settings = TrackProgressSettings.from_env()
+    topic = settings.first_failure_topic_arn
+    result = track_trial(
+        event.detail,
+        store=ProgressStore(client("dynamodb"), settings.idempotency_table_name),
+        sagemaker=client("sagemaker"),
+        s3=client("s3"),
+        notifier=Notifier(client("sns"), topic) if topic else None,
+        interval_seconds=settings.render_interval_seconds,
+    )
+    logger.info("Trial tracked", run_id=result.run_id, trial=result.training_job_name, status=result.status,
+                counted=result.counted, rendered=result.rendered)
+    if result.rendered:
+        metrics.add_metric(name="InProgressReportsRendered", unit=MetricUnit.Count, value=1)
+    return {k: v for k, v in result.__dict__.items()}

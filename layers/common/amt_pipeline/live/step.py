@@ -1,0 +1,89 @@
+"""TrackProgress: one training-job state change -> the run's progress record, and at most
+once per render interval an in-progress report.
+
+Per event: a few DynamoDB writes (store.ProgressStore), no SageMaker call. Per render
+(debounced by a conditional timestamp on the run's record): one
+DescribeHyperParameterTuningJob, ceil(trials / 100) list calls, the baseline's describe,
+the render, one HEAD and one conditional PUT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from amt_pipeline.aws.adapters import Notifier
+from amt_pipeline.aws.ports import TuningJobReader
+from amt_pipeline.live.progress import Progress
+from amt_pipeline.live.store import ProgressStore
+from amt_pipeline.live.trial_event import TrainingJobStateChange
+from amt_pipeline.run.layout import RunLayout, baseline_job_name
+
+RENDER_INTERVAL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    run_id: str | None
+    training_job_name: str
+    status: str
+    counted: bool = False  # False: a duplicate, a late event, or not a trial
+    rendered: bool = False
+    notified: bool = False
+
+
+def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemaker: TuningJobReader, s3: Any,
+                notifier: Notifier | None = None, interval_seconds: float = RENDER_INTERVAL_SECONDS) -> TrackResult:
+    if not change.is_trial:  # the baseline: the rule should not send it, nothing to do if it does
+        return TrackResult(None, change.TrainingJobName, change.TrainingJobStatus)
+    layout = change.layout
+    move = store.record_trial(change, layout.run_id)
+    notified = False
+    if move is not None and notifier is not None and change.TrainingJobStatus == "Failed" \
+            and store.claim_first_failure(layout.run_id, change.TrainingJobName):
+        notifier.publish(*first_failure_message(change, layout.run_id))
+        notified = True
+    rendered = False
+    if move is not None and store.claim_render(layout.run_id, interval_seconds):
+        rendered = render_progress(sagemaker, store, s3, layout, change.tuning_job_name,
+                                   now=datetime.fromtimestamp(store.clock(), UTC))
+    return TrackResult(layout.run_id, change.TrainingJobName, change.TrainingJobStatus, counted=move is not None,
+                       rendered=rendered, notified=notified)
+
+
+def render_progress(sagemaker: TuningJobReader, store: ProgressStore, s3: Any, layout: RunLayout, job_name: str,
+                    now: datetime | None = None) -> bool:
+    """The in-progress report from SageMaker's own view of the job (its describe and trials so far)."""
+    from amt_pipeline.live.report import publish_in_progress, render_in_progress
+    from amt_pipeline.trials.report_input import collect_report_input
+
+    report_input = collect_report_input(sagemaker, job_name, include_parents=False,
+                                        baseline_job_name=baseline_job_name(layout.run_id))
+    progress = Progress.from_describe(report_input.tuning_job, now or datetime.now(UTC))
+    if progress.ended:
+        store.mark_ended(layout.run_id, progress.status)
+        return False  # the final report is on its way: never race it
+    if progress.best is not None:
+        objective = (report_input.tuning_job.get("HyperParameterTuningJobConfig") or {}).get(
+            "HyperParameterTuningJobObjective") or {}
+        store.offer_best(layout.run_id, progress.best, maximize=objective.get("Type", "Maximize") == "Maximize")
+    page = render_in_progress(report_input, progress)
+    written = publish_in_progress(s3, layout.bucket, layout.report_html_key, page)
+    if written:
+        store.count_render(layout.run_id)
+    return written
+
+
+def first_failure_message(change: TrainingJobStateChange, run_id: str) -> tuple[str, str]:
+    job = change.tuning_job_name
+    subject = f"AMT Pipeline: a trial of {job} failed"[:100]
+    message = (
+        f"The first failed trial of tuning job {job} (run {run_id}):\n\n"
+        f"  training job: {change.TrainingJobName}\n"
+        f"  reason: {change.FailureReason or 'not given'}\n\n"
+        "The job goes on with its other trials. If every trial fails for the same reason, stop it:\n"
+        f"  amt stop {job} --stack <stack name>\n"
+        f"  (or: aws sagemaker stop-hyper-parameter-tuning-job --hyper-parameter-tuning-job-name {job})\n"
+    )
+    return subject, message
