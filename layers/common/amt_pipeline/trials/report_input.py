@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from amt_pipeline.aws.ports import TuningJobReader
 from amt_pipeline.errors import TuningJobNotFound
+from amt_pipeline.trials.csv_safety import neutralise_csv_text
 from amt_pipeline.trials.table import (
     NOT_FOUND_CODES,
     TIME_COLUMNS,
@@ -164,20 +165,20 @@ def trials_csv(report_input: ReportInput) -> str:
     columns = trial_columns(rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
+    writer.writerow(neutralise_csv_text(column) for column in columns)
     for row in rows:
         writer.writerow(_csv_cell(row.get(column)) for column in columns)
     return out.getvalue()
 
 
-def _csv_cell(value: Any) -> Any:
+def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         return ""
-    return value
+    return neutralise_csv_text(str(value))  # csv_safety: no cell a spreadsheet would run
 
 
 def trials_json(report_input: ReportInput) -> str:
