@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from amt.cli import cleanup, jobs, link, local, pipeline, runs
+from amt.cli import cleanup, jobs, link, local, pipeline, runs, watch
 from amt.cli.errors import EXIT_CODES_HELP, run_command
 
 # One module per command group; each adds its subcommands with register(commands, parents).
-COMMAND_GROUPS = (pipeline, runs, jobs, link, cleanup, local)
+COMMAND_GROUPS = (pipeline, runs, watch, jobs, link, cleanup, local)
 
 
 def version() -> str:
