@@ -84,3 +84,16 @@ def test_long_and_non_ascii_names_are_folded_and_cut_to_100_characters():
     assert _sns_safe(subject) and subject.endswith("...") and subject.startswith("AMT eeee")
     assert "Best training job: job -1" in body and "booster = dart" in body
     body.encode("ascii")
+
+
+def test_the_first_lines_say_so_when_most_training_jobs_failed():
+    from amt_pipeline.report.notification import compose_notification
+    from amt_pipeline.report.synthetic import report_input
+    from amt_pipeline.trials.summary import summarize
+
+    _, body = compose_notification(summarize(report_input(12, failed_every=1)), "https://example.com/r")
+    first = body.splitlines()[:2]
+    assert first[0] == "MOST TRAINING JOBS FAILED: 12 of 12."
+    assert first[1].startswith("Most common reason (8 jobs): AlgorithmError")
+    _, body = compose_notification(summarize(report_input(12)), "https://example.com/r")
+    assert "MOST TRAINING JOBS FAILED" not in body

@@ -44,15 +44,16 @@ def test_every_chart_the_issue_asks_for_is_specified():
     page = render_report(report_input(60, categorical=("gbtree", "dart"), parents=1, curves=True))
     payload = _payload(page)
     # Then
-    assert set(payload["specs"]) == {"explorer", "parallel", "importance", "curves"}
+    assert set(payload["specs"]) == {
+        "explorer", "parallel", "importance", "curves", "contour", "timeline", "status"
+    }
     explorer = json.dumps(payload["specs"]["explorer"])
     for title in [
         "Objective over time",
         "Distribution of the objective",
-        "Training jobs",
-        "validation:accuracy vs eta",
-        "validation:accuracy vs booster",
-        "validation:accuracy vs alpha",
+        "The chosen metric vs eta",
+        "The chosen metric vs booster",
+        "The chosen metric vs alpha",
     ]:
         assert title in explorer, title
     assert '"type": "log"' in explorer  # alpha is a logarithmic range
@@ -60,16 +61,42 @@ def test_every_chart_the_issue_asks_for_is_specified():
     assert '"field": "best_so_far"' in explorer and '"field": "baseline"' in explorer
     assert '"field": "tuning_job"' in explorer  # several tuning jobs told apart
     assert '"field": "status"' in explorer and "triangle-up" in explorer  # stopped/failed marked apart
-    # And the data is embedded once and every trial is in it
-    assert len(payload["datasets"]["trials"]) == 90
-    assert {r["status"] for r in payload["datasets"]["trials"]} == {"Completed", "Stopped", "Failed"}
-    # And the tables and downloads are there
-    assert page.count("<tr><td class='num'>") == 10  # top-10 table
+    assert '{"expr": "f_metric_title"}' in explorer  # the per-hyperparameter charts switch metric
+    # And every chart that reads the trials declares the page's filters
+    for name in ("explorer", "parallel", "curves", "contour", "timeline", "status"):
+        params = {p["name"] for p in payload["specs"][name]["params"]}
+        assert {"f_top", "f_hide", "f_job", "f_metric"} <= params, name
+    # And the trials are embedded once, as compact columns, every trial in them
+    assert "trials" not in payload["datasets"] and payload["table"]["n"] == 90
+    columns = {c["name"]: c for c in payload["table"]["columns"]}
+    assert {"FinalMetric:train:accuracy", "FinalMetric:validation:accuracy", "BillableTimeInSeconds"} <= set(columns)
+    assert set(columns["TrainingJobStatus"]["dict"]) == {"Completed", "Stopped", "Failed"}
+    assert "prefix" in columns["TrainingJobArn"]  # the ARN is the prefix + the job's name
+    # And the tables and downloads are there (the trials' CSV and JSON are built in the page)
+    top = page[page.index("<table id='top-trials'>") : page.index("</table>", page.index("top-trials"))]
+    assert top.count("<tr><td class='num'>") == 10 and "<th>train:accuracy</th>" in top
     for name in ("csv", "json", "next", "summary"):
         assert f"id='download-{name}'" in page and name in payload["downloads"]
-    assert payload["downloads"]["csv"]["text"].count("\n") == 91
-    assert len(payload["downloads"]["json"]["value"]) == 90
+    assert "text" not in payload["downloads"]["csv"] and "value" not in payload["downloads"]["json"]
     assert json.loads(payload["downloads"]["next"]["text"])["warm_start"]["parents"][0] == "xgb-digits"
+
+
+def test_failures_are_grouped_and_the_timeline_totals_are_shown():
+    ri = report_input(60, failed_every=3)
+    page = render_report(ri)
+    groups = page[page.index("<table id='failure-groups'>") : page.index("</table>", page.index("failure-groups"))]
+    assert "ClientError: out of memory in &lt;training job&gt; after &lt;n&gt; MB" in groups
+    assert "<td class='num'>6</td>" in groups  # 20 failed: 6 out of memory, 14 AlgorithmError
+    assert "<td class='num'>14</td>" in groups
+    assert "id='most-failed'" not in page
+    spend = page[page.index("<dl class='totals' id='spend'>") :]
+    assert "ml.m5.large" in spend and "Estimated cost" in spend and "$0." in spend
+    assert "aws.amazon.com/sagemaker/pricing" in spend
+
+
+def test_the_page_says_first_when_most_trials_failed():
+    page = render_report(report_input(10, failed_every=1))
+    assert page.index("id='most-failed'") < page.index("<section id='summary'>")
 
 
 def test_job_supplied_text_is_escaped_everywhere():
@@ -94,14 +121,20 @@ def test_script_json_cannot_close_its_element():
 def test_large_jobs_render(n):
     page = render_report(report_input(n, categorical=("gbtree", "dart")))
     payload = _payload(page)
-    assert len(payload["datasets"]["trials"]) == n
-    assert len(payload["datasets"]["parallel"]) <= 1000 * 5  # parallel coordinates keep the best 1,000
-    assert len(page.encode()) < 15_000_000
+    assert payload["table"]["n"] == n
+    assert len(page.encode()) < 4_000_000
+
+
+def test_a_20000_trial_job_samples_its_scatter_plots_and_says_so():
+    page = render_report(report_input(20_000, failed_every=0, stopped_every=0))
+    payload = _payload(page)
+    assert payload["table"]["n"] == 20_000 and sum(payload["chart"]["derived"]["shown"]) == 5_000
+    assert "Scatter plots show 5,000 of 20,000 trials" in page
 
 
 def test_a_job_with_no_objective_renders_the_timeline_and_says_why():
     page = render_report(report_input(8, failed_every=1, baseline=None))
-    assert set(_payload(page)["specs"]) == {"explorer"}
+    assert set(_payload(page)["specs"]) == {"timeline", "status"}
     assert "No trial reported an objective" in page and "Too few trials" in page
 
 
@@ -117,7 +150,8 @@ def test_a_job_with_no_trials_renders():
 def test_a_report_re_renders_from_its_stored_json_alone():
     ri = report_input(40, curves=True)
     again = ReportInput.from_json(ri.to_json())
-    assert _payload(render_report(again))["datasets"] == _payload(render_report(ri))["datasets"]
+    for part in ("datasets", "table", "chart"):
+        assert _payload(render_report(again))[part] == _payload(render_report(ri))[part], part
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,48 @@ import pandas as pd
 from amt_pipeline.report.frame import STATUS_ORDER, ChartData, Param
 
 TRIALS = alt.NamedData(name="trials")
-PARALLEL = alt.NamedData(name="parallel")
+# The page's filters (top k % by the objective, hide stopped/failed, one tuning job) as Vega signals that
+# every chart reading the trials declares; the page sets them on every chart at once (report.page_script).
+FILTER = (
+    "(f_top >= 100 || datum.pct <= f_top) && (!f_hide || (datum.status != 'Stopped' && datum.status != 'Failed'))"
+    " && (f_job == '' || datum.tuning_job == f_job)"
+)
+SHOWN = "datum.shown == 1"  # the scatter plots' sample past frame.SCATTER_MAX_POINTS trials
+
+
+def filter_params(data: ChartData) -> list[dict[str, Any]]:
+    """The top-level params of every chart that reads the trials: the filters and the chosen metric."""
+    return [
+        {"name": "f_top", "value": 100},
+        {"name": "f_hide", "value": False},
+        {"name": "f_job", "value": ""},
+        {"name": "f_metric", "value": "objective"},
+        {"name": "f_metric_title", "value": data.objective_title},
+    ]
+
+
+METRIC_TITLE = "\u2063metric"  # replaced by the f_metric_title signal (Altair's schema wants a string here)
+
+
+def _signal_titles(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: ({"expr": "f_metric_title"} if k == "title" and v == METRIC_TITLE else _signal_titles(v))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_signal_titles(v) for v in node]
+    return node
+
+
+def with_filters(spec: dict[str, Any], data: ChartData) -> dict[str, Any]:
+    spec = _signal_titles(spec)
+    spec["params"] = [*spec.get("params", []), *filter_params(data)]
+    return spec
+
+
+def trials_base(*, scatter: bool = False) -> alt.Chart:
+    """The trials after the page's filters (and, for a scatter plot, its sample)."""
+    base = alt.Chart(TRIALS).transform_filter(FILTER)
+    return base.transform_filter(SHOWN) if scatter else base
 WIDTH = 360
 HEIGHT = 220
 STATUS_SHAPES = ["circle", "triangle-up", "cross", "square", "diamond"]
@@ -47,6 +88,8 @@ def _tooltip(data: ChartData) -> list[alt.Tooltip]:
             tips.append(alt.Tooltip(f"{p.field}:Q", title=p.name, format="d"))
         else:
             tips.append(alt.Tooltip(f"{p.field}:Q", title=p.name, format=".4g"))
+    tips += [alt.Tooltip(f"{m.field}:Q", title=m.name, format=".5f") for m in data.metrics
+             if m.name != data.objective_title]
     tips += [
         alt.Tooltip("start:T", title="Started", format="%Y-%m-%d %H:%M:%S"),
         alt.Tooltip("elapsed:Q", title="Seconds", format=".0f"),
@@ -63,6 +106,15 @@ def _colour(data: ChartData) -> alt.Color:
 
 def _objective_y(data: ChartData, field: str = "objective") -> alt.Y:
     return alt.Y(f"{field}:Q", title=data.objective_title, scale=alt.Scale(zero=False, padding=8))
+
+
+def _domain(data: ChartData, field: str) -> Any:
+    values = pd.to_numeric(data.trials[field], errors="coerce").dropna()
+    if field.startswith("hp") and any(p.log for p in data.params if p.field == field):
+        values = values[values > 0]
+    if values.empty:
+        return alt.Undefined
+    return [float(values.min()), float(values.max())]
 
 
 class Selections:
@@ -96,11 +148,11 @@ def _baseline_rule(data: ChartData, *, axis: str = "y") -> alt.Chart | None:
 
 def progress_chart(data: ChartData, sel: Selections) -> Any:
     """Objective over time, the best-so-far line per tuning job, the baseline as a reference."""
-    base = alt.Chart(TRIALS).transform_filter("isValid(datum.objective)")
+    base = trials_base().transform_filter("isValid(datum.objective)")
     points = (
-        base.mark_point(filled=True)
+        base.transform_filter(SHOWN).mark_point(filled=True)
         .encode(
-            x=alt.X("start:T", title="Training start"),
+            x=alt.X("start:T", title="Training start", scale=alt.Scale(domain=_domain(data, "start"))),
             y=_objective_y(data),
             color=_colour(data),
             shape=_status_shape(),
@@ -128,7 +180,7 @@ def progress_chart(data: ChartData, sel: Selections) -> Any:
 
 def distribution_chart(data: ChartData, sel: Selections) -> Any:
     """The objective's distribution (density of the brushed trials over a histogram of all)."""
-    base = alt.Chart(TRIALS).transform_filter("isValid(datum.objective)")
+    base = trials_base().transform_filter("isValid(datum.objective)")
     hist = base.mark_bar(opacity=0.35, color="#4c78a8").encode(
         x=alt.X("objective:Q", bin=alt.Bin(maxbins=30), title=data.objective_title),
         y=alt.Y("count():Q", title="Trials"),
@@ -151,57 +203,40 @@ def distribution_chart(data: ChartData, sel: Selections) -> Any:
 
 def parameter_chart(data: ChartData, p: Param, sel: Selections) -> alt.Chart | alt.LayerChart | alt.FacetChart:
     """Objective against one hyperparameter: log x for logarithmic ranges, colours for categoricals."""
-    base = alt.Chart(TRIALS).transform_filter("isValid(datum.objective)")
+    base = (
+        trials_base(scatter=True)
+        .transform_calculate(metric="datum[f_metric]")
+        .transform_filter("isValid(datum.metric)")
+    )
+    y = alt.Y("metric:Q", scale=alt.Scale(zero=False, padding=8), axis=alt.Axis(title=METRIC_TITLE))
     if p.kind == "Categorical":
         x = alt.X(f"{p.field}:N", title=p.name, sort=list(p.values) or "ascending")
         colour = alt.Color(f"{p.field}:N", title=p.name, legend=alt.Legend(orient="right"))
     else:
-        scale = alt.Scale(type="log") if p.log else alt.Scale(zero=False, padding=8)
+        # Fixed domains: a filter changes the data, not the x scales (a brush on a changing scale breaks).
+        domain = _domain(data, p.field)
+        scale = alt.Scale(type="log", domain=domain) if p.log else alt.Scale(zero=False, padding=8, domain=domain)
         x = alt.X(f"{p.field}:Q", title=f"{p.name} (log scale)" if p.log else p.name, scale=scale)
         colour = _colour(data)
     chart = (
         base.mark_point(filled=True)
         .encode(
             x=x,
-            y=_objective_y(data),
+            y=y,
             color=colour,
             shape=_status_shape(),
             tooltip=_tooltip(data),
             **sel.marks(),
         )
-        .properties(width=WIDTH, height=HEIGHT, title=f"{data.objective_title} vs {p.name}")
+        .properties(width=WIDTH, height=HEIGHT, title=f"The chosen metric vs {p.name}")
     )
     if p.kind != "Categorical":
         return chart.add_params(sel.brush, sel.hover)
     # Each categorical value's own distribution of the objective, behind its trials.
     box = base.mark_boxplot(opacity=0.35, extent="min-max", size=24).encode(
-        x=x, y=_objective_y(data), color=alt.Color(f"{p.field}:N", legend=None)
+        x=x, y=y, color=alt.Color(f"{p.field}:N", legend=None)
     )
     return alt.layer(box, chart.add_params(sel.hover))
-
-
-def timeline_chart(data: ChartData, sel: Selections) -> alt.Chart:
-    """One bar per training job, start to end, coloured by status: failed trials show here too."""
-    height = max(HEIGHT, min(600, 3 * len(data.trials)))
-    return (
-        alt.Chart(TRIALS)
-        .mark_bar(height={"band": 0.8} if len(data.trials) <= 200 else 1.5)
-        .encode(
-            x=alt.X("start:T", title="Time"),
-            x2="end:T",
-            y=alt.Y(
-                "trial:O", title="Training jobs (in start order)", axis=alt.Axis(labels=False, ticks=False)
-            ),
-            color=alt.Color(
-                "status:N", title="Status", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLORS)
-            ),
-            opacity=alt.condition(sel.brush, alt.value(1.0), alt.value(0.25)),
-            stroke=alt.condition(sel.hover, alt.value("black"), alt.value(None)),
-            tooltip=_tooltip(data),
-        )
-        .add_params(sel.hover)
-        .properties(width=2 * WIDTH + 60, height=height, title="Training jobs")
-    )
 
 
 def explorer_spec(data: ChartData) -> dict[str, Any]:
@@ -218,45 +253,8 @@ def _explorer(data: ChartData) -> dict[str, Any]:
     params = [parameter_chart(data, p, sel) for p in data.params]
     for i in range(0, len(params), 2):
         rows.append(alt.hconcat(*params[i : i + 2]))
-    rows.append(timeline_chart(data, sel))
     chart = alt.vconcat(*rows).resolve_scale(color="independent", shape="independent")
-    return chart.configure_legend(orient="bottom", columns=4).to_dict()
-
-
-def parallel_spec(data: ChartData) -> dict[str, Any]:
-    """Parallel coordinates: one line per trial across every hyperparameter (positions within range)."""
-    order = [p.name for p in data.params]
-    maximize = data.objective is None or data.objective.maximize
-    chart = (
-        alt.Chart(PARALLEL)
-        .mark_line(opacity=0.5, strokeWidth=1.2)
-        .encode(
-            x=alt.X("hyperparameter:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(
-                "position:Q",
-                title="position in the searched range (log where scaled so)",
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            color=alt.Color(
-                "objective:Q",
-                title=data.objective_title,
-                scale=alt.Scale(scheme="viridis", reverse=not maximize),
-            ),
-            detail="job:N",
-            tooltip=[
-                alt.Tooltip("job:N", title="Training job"),
-                alt.Tooltip("hyperparameter:N"),
-                alt.Tooltip("value:N", title="value"),
-                alt.Tooltip("objective:Q", title=data.objective_title, format=".5f"),
-            ],
-        )
-        .properties(
-            width=max(2 * WIDTH, 120 * len(order)),
-            height=HEIGHT + 60,
-            title="Parallel coordinates (brighter = better)",
-        )
-    )
-    return chart.to_dict()
+    return with_filters(chart.configure_legend(orient="bottom", columns=4).to_dict(), data)
 
 
 def importance_spec(importance: dict[str, Any]) -> dict[str, Any] | None:
@@ -287,22 +285,3 @@ def importance_spec(importance: dict[str, Any]) -> dict[str, Any] | None:
     )
     return chart.to_dict()
 
-
-def learning_curves_spec(curves: dict[str, list[dict[str, Any]]]) -> dict[str, Any] | None:
-    rows = [{"job": job, **point} for job, points in curves.items() for point in points]
-    if not rows:
-        return None
-    frame = pd.DataFrame(rows)
-    chart = (
-        alt.Chart(frame)
-        .mark_line(opacity=0.7)
-        .encode(
-            x=alt.X("x:Q", title="iteration"),
-            y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="metric value"),
-            color=alt.Color("job:N", title="Training job", legend=None),
-            strokeDash=alt.StrokeDash("metric:N", title="Metric"),
-            tooltip=["job:N", "metric:N", "x:Q", alt.Tooltip("value:Q", format=".5f")],
-        )
-        .properties(width=2 * WIDTH, height=HEIGHT, title="Learning curves")
-    )
-    return chart.to_dict()

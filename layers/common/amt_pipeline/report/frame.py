@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 
 from amt_pipeline.trials.report_input import ReportInput
-from amt_pipeline.trials.table import is_hyperparameter_column, Objective, ParameterRange
+from amt_pipeline.trials.spend import parallel_slots
+from amt_pipeline.trials.table import METRIC_PREFIX, Objective, ParameterRange, is_hyperparameter_column, metric_columns
 
 STATUS_ORDER = ["Completed", "Stopped", "Failed", "InProgress", "Stopping"]
 PARALLEL_MAX_LINES = 1000
+SCATTER_MAX_POINTS = 5000  # beyond, scatter plots draw a sample (the best 10 % always in it)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,15 @@ class Param:
     values: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Metric:
+    """One final metric of the trials (FinalMetricDataList), as charted."""
+
+    name: str  # e.g. train:accuracy (a title, never a field reference)
+    field: str  # m0, m1, ...
+    column: str  # FinalMetric:train:accuracy
+
+
 @dataclass
 class ChartData:
     trials: pd.DataFrame
@@ -42,6 +53,8 @@ class ChartData:
     multiple_jobs: bool
     tuning_jobs: list[str] = field(default_factory=list)
     baseline: float | None = None
+    metrics: list[Metric] = field(default_factory=list)
+    sampled: int | None = None  # scatter plots show this many trials (None: all)
 
 
 def _epoch_ms(value: Any) -> float | None:
@@ -86,14 +99,16 @@ def chart_data(report_input: ReportInput) -> ChartData:
     rows = report_input.all_trials
     objective = report_input.objective
     params = _params(report_input, rows)
+    metrics = [Metric(name=c[len(METRIC_PREFIX):], field=f"m{i}", column=c) for i, c in enumerate(metric_columns(rows))]
     records = []
-    for row in rows:
+    for i, row in enumerate(rows):
         objective_value = row.get("FinalObjectiveValue")
         if objective_value is not None and not math.isfinite(float(objective_value)):
             objective_value = None
         start = _epoch_ms(row.get("TrainingStartTime")) or _epoch_ms(row.get("CreationTime"))
         end = _epoch_ms(row.get("TrainingEndTime"))
         record: dict[str, Any] = {
+            "row": i,
             "job": row.get("TrainingJobName"),
             "tuning_job": row.get("TuningJobName") or report_input.tuning_job_name,
             "status": row.get("TrainingJobStatus"),
@@ -108,11 +123,14 @@ def chart_data(report_input: ReportInput) -> ChartData:
             if p.kind == "Categorical":
                 value = None if value is None else _categorical_text(value)
             record[p.field] = value
+        for m in metrics:
+            record[m.field] = row.get(m.column)
         records.append(record)
     frame = pd.DataFrame.from_records(records)
     if frame.empty:
         frame = pd.DataFrame(
             columns=[
+                "row",
                 "job",
                 "tuning_job",
                 "status",
@@ -122,6 +140,7 @@ def chart_data(report_input: ReportInput) -> ChartData:
                 "elapsed",
                 "failure",
                 *[p.field for p in params],
+                *[m.field for m in metrics],
             ]
         )
     frame["objective"] = pd.to_numeric(frame["objective"], errors="coerce")
@@ -133,6 +152,11 @@ def chart_data(report_input: ReportInput) -> ChartData:
     frame["best_so_far"] = frame.groupby("tuning_job", sort=False)["best_so_far"].ffill()
     rank = frame["objective"].rank(ascending=not maximize, method="first")
     frame["rank"] = rank
+    scored = int(frame["objective"].notna().sum())
+    # Percent rank by the objective (the "top k %" filter); 101 for a trial without an objective.
+    frame["pct"] = (rank / max(scored, 1) * 100).fillna(101.0)
+    frame["slot"] = parallel_slots(list(zip(frame["start"].tolist(), frame["end"].tolist(), strict=True)))
+    frame["shown"], sampled = _sample(frame)
     jobs = list(dict.fromkeys(frame["tuning_job"].astype(str)))
     baseline = report_input.baseline.objective_value if report_input.baseline else None
     title = objective.metric_name if objective else "objective"
@@ -144,7 +168,22 @@ def chart_data(report_input: ReportInput) -> ChartData:
         multiple_jobs=len(jobs) > 1,
         tuning_jobs=jobs,
         baseline=baseline,
+        metrics=metrics,
+        sampled=sampled,
     )
+
+
+def _sample(frame: pd.DataFrame) -> tuple[Any, int | None]:
+    """1 for the trials scatter plots draw: all, or past SCATTER_MAX_POINTS the best 10 % and a seeded sample."""
+    if len(frame) <= SCATTER_MAX_POINTS:
+        return 1, None
+    best = frame["pct"] <= 10
+    rest = frame.index[~best]
+    keep = max(SCATTER_MAX_POINTS - int(best.sum()), 0)
+    chosen = np.random.default_rng(0).choice(rest, size=min(keep, len(rest)), replace=False)
+    shown = best.copy()
+    shown.loc[chosen] = True
+    return shown.astype(int), int(shown.sum())
 
 
 def _categorical_text(value: Any) -> str:

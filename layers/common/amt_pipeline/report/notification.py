@@ -72,13 +72,28 @@ def counted_statuses(summary: dict[str, Any], word: Callable[[str], str]) -> str
                      if count)
 
 
+def _most_failed_lines(summary: dict[str, Any]) -> list[str]:
+    """First lines when more than half of the training jobs failed: how many, and the commonest reason."""
+    counters = summary.get("counters") or {}
+    total = sum(int(v or 0) for v in counters.values())
+    failed = int(counters.get("Failed") or 0)
+    if not total or 2 * failed <= total:
+        return []
+    lines = [f"MOST TRAINING JOBS FAILED: {failed} of {total}."]
+    groups = summary.get("failure_groups") or []
+    if groups:
+        reason = ascii_text(groups[0].get("reason"), single_line=True)[:300]
+        lines.append(f"Most common reason ({_number(groups[0].get('count'))} jobs): {reason}")
+    return [*lines, ""]
+
+
 def compose_notification(summary: dict[str, Any], report_url: str) -> tuple[str, str]:
     """(subject <= 100 ASCII chars, body) for SNS: status, best trial, baseline vs tuned, report link."""
     status = ascii_text(summary.get("status") or "Unknown", single_line=True)
     name = ascii_text(summary.get("tuning_job_name") or "n/a", single_line=True)
     metric = ascii_text(summary.get("objective_name") or "objective", single_line=True)
     direction = ascii_text(summary.get("objective_direction") or "", single_line=True)
-    lines = [f"Tuning job: {name}", f"Status: {status}"]
+    lines = [*_most_failed_lines(summary), f"Tuning job: {name}", f"Status: {status}"]
     if status in {"Failed", "Stopped"} or summary.get("failure_reason"):
         reason = ascii_text(summary.get("failure_reason") or "none given", single_line=True)
         if len(reason) > FAILURE_REASON_MAX:

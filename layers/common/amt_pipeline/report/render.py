@@ -23,45 +23,22 @@ from importlib import resources
 from typing import Any
 
 from amt_pipeline import __version__
-from amt_pipeline.report import charts
-from amt_pipeline.report.frame import chart_data, parallel_frame
+from amt_pipeline.report import charts, views
+from amt_pipeline.report.frame import ChartData, chart_data
 from amt_pipeline.report.notification import counted_statuses
+from amt_pipeline.report.page_data import compact_rows, derived_columns
+from amt_pipeline.report.page_script import PAGE_SCRIPT
+from amt_pipeline.report.safe_text import CELL_STYLE, cell_html
+from amt_pipeline.report.sections import failures_html, filters_html, spend_html
 from amt_pipeline.trials.analysis import rank_trials
-from amt_pipeline.trials.report_input import ReportInput, json_safe, trials_csv, trials_json
+from amt_pipeline.trials.failures import most_failed
+from amt_pipeline.trials.report_input import ReportInput, json_safe
 from amt_pipeline.trials.summary import summarize
+from amt_pipeline.trials.table import METRIC_PREFIX, metric_columns
 
 ASSET_PACKAGE = "amt_pipeline.report"
 VEGA_BUNDLE = "vega-bundle.min.js"
 TOP_N = 10
-
-PAGE_SCRIPT = """
-(function () {
-  "use strict";
-  var data = JSON.parse(document.getElementById("amt-report-data").textContent);
-  var options = {renderer: "canvas", actions: {export: true, source: false, compiled: false, editor: false},
-                 tooltip: {theme: "light"}};
-  var pending = Object.keys(data.specs).map(function (id) {
-    var element = document.getElementById("chart-" + id);
-    var spec = data.specs[id];
-    spec.datasets = Object.assign({}, spec.datasets || {}, data.datasets);
-    return vegaEmbed(element, spec, options).then(function () {
-      element.setAttribute("data-rendered", "true");
-    }).catch(function (error) {
-      element.setAttribute("data-rendered", "error");
-      element.textContent = "This chart could not be drawn: " + error;
-      console.error("chart " + id + ": " + error);
-    });
-  });
-  Object.keys(data.downloads).forEach(function (id) {
-    var item = data.downloads[id];
-    var link = document.getElementById("download-" + id);
-    var text = "value" in item ? JSON.stringify(item.value) : item.text;
-    link.href = URL.createObjectURL(new Blob([text], {type: item.type}));
-    link.download = item.filename;
-  });
-  Promise.all(pending).then(function () { document.body.setAttribute("data-charts-done", "true"); });
-})();
-"""
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1180px;
@@ -76,7 +53,10 @@ td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}
 th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .downloads a{margin-right:1rem}.chart{margin:1rem 0;overflow-x:auto}
 dl.totals{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.totals dt{font-weight:600}
-"""
+form.filters{position:sticky;top:0;z-index:2;background:#f7f9fc;border:1px solid #dde3ec;padding:.4rem .8rem;
+display:flex;flex-wrap:wrap;gap:.3rem 1.4rem;align-items:center;font-size:.9rem}
+ul.columns{columns:3;font-size:.85rem} td.reason,span.reason{overflow-wrap:anywhere}
+""" + CELL_STYLE
 
 
 @cache
@@ -124,16 +104,7 @@ def _num(value: Any, digits: int = 5) -> str:
             return f"{value:.{max(digits, 1)}g}"
         text = f"{value:.{digits}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
-    return _e(value)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+    return cell_html(value)  # a job-supplied string (a categorical value): safe_text
 
 
 def _summary_html(summary: dict[str, Any]) -> str:
@@ -198,14 +169,17 @@ def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
         k for k in ranked[0] if k not in {"TrainingJobName", "TrainingJobStatus", "FinalObjectiveValue"}
     ]
     multiple = bool(report_input.parent_trials)
+    objective_name = summary.get("objective_name") or "objective"
+    metrics = [c for c in metric_columns(report_input.all_trials) if c != METRIC_PREFIX + objective_name]
     head = "".join(
         f"<th>{_e(h)}</th>"
         for h in [
             "#",
             "Training job",
             *(["Tuning job"] if multiple else []),
-            _e(summary.get("objective_name") or "objective"),
+            objective_name,
             *params,
+            *[c[len(METRIC_PREFIX):] for c in metrics],
             "Status",
             "Seconds",
         ]
@@ -227,36 +201,21 @@ def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
             ):
                 value = int(value)
             cells.append(f"<td class='num'>{_num(value)}</td>")
+        cells += [f"<td class='num'>{_num(row.get(c))}</td>" for c in metrics]
         cells.append(f"<td>{_e(row.get('TrainingJobStatus'))}</td>")
         cells.append(f"<td class='num'>{_num(row.get('TrainingElapsedTimeSeconds'), 0)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table id='top-trials'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _totals_html(summary: dict[str, Any]) -> str:
-    items = [
-        ("Training jobs", summary.get("trial_count")),
-        ("With an objective", summary.get("scored_trial_count")),
-        ("Warm-start parents' jobs", summary.get("parent_trial_count")),
-        ("Training time, summed", _duration(summary.get("total_training_seconds"))),
-        (
-            "Billable time (estimate: training time x instances)",
-            _duration(summary.get("billable_seconds_estimate")),
-        ),
-        ("Tuning job wall clock", _duration(summary.get("wall_clock_seconds"))),
-        ("Completion reason", summary.get("completion_reason") or "n/a"),
-    ]
-    return "<dl class='totals'>" + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in items) + "</dl>"
-
-
 def _boundaries_html(summary: dict[str, Any]) -> str:
     rows = []
     for f in summary.get("boundaries") or []:
         if f.get("kind") == "Categorical":
-            now = ", ".join(_e(v) for v in f.get("values", []))
+            now = ", ".join(cell_html(v) for v in f.get("values", []))
             rows.append(
                 f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{now}</td>"
-                f"<td>most common among the best: {_e(f.get('most_common_in_top', 'n/a'))}</td></tr>"
+                f"<td>most common among the best: {cell_html(f.get('most_common_in_top', 'n/a'))}</td></tr>"
             )
             continue
         now = f"{_num(f.get('min_value'))} &ndash; {_num(f.get('max_value'))} ({_e(f.get('scaling'))})"
@@ -272,81 +231,77 @@ def _boundaries_html(summary: dict[str, Any]) -> str:
     )
 
 
-def _failures_html(summary: dict[str, Any]) -> str:
-    failed = summary.get("failed_trials") or []
-    if not failed:
-        return ""
-    items = "".join(
-        f"<li>{_e(f['training_job_name'])}: {_e(f.get('failure_reason') or 'no reason given')}</li>"
-        for f in failed
-    )
-    more = summary.get("counters", {}).get("Failed", 0) - len(failed)
-    tail = f"<li>&hellip; and {more} more (see the CSV)</li>" if more > 0 else ""
-    return f"<h2>Failed training jobs</h2><ul id='failures'>{items}{tail}</ul>"
+def _chart_fields(data: ChartData, report_input: ReportInput) -> dict[str, Any]:
+    """How the page maps the compact columns onto the charts' fields (hp0.., m0..) and Python's extras."""
+    fields = [{"field": p.field, "column": p.name, "categorical": p.kind == "Categorical"} for p in data.params]
+    fields += [{"field": m.field, "column": m.column, "categorical": False} for m in data.metrics]
+    derived = derived_columns(data.trials, ["trial", "best_so_far", "rank", "pct", "slot", "shown"])
+    return {"tuning_job": report_input.tuning_job_name, "fields": fields, "derived": derived}
 
 
-def _compact(frame: Any) -> Any:
-    """The chart data, lighter: 6 significant digits, whole milliseconds, no helper columns."""
-    frame = frame.drop(columns=["rank"], errors="ignore").copy()
-    for column in frame.columns:
-        if frame[column].dtype.kind == "f" and column not in {"start", "end"}:
-            frame[column] = frame[column].map(lambda v: float(f"{v:.6g}") if v == v else v)
-    for column in ("start", "end"):
-        frame[column] = frame[column].round(0)
-    return frame
+def _baseline_rows(report_input: ReportInput) -> list[dict[str, Any]]:
+    b = report_input.baseline
+    if b is None or b.training_start_time is None or b.training_end_time is None:
+        return []
+    return [{"job": b.training_job_name, "slot": 0, "start": b.training_start_time.timestamp() * 1000,
+             "end": b.training_end_time.timestamp() * 1000}]
+
+
+def _specs(data: ChartData, report_input: ReportInput, summary: dict[str, Any]) -> tuple[dict, dict, list[str]]:
+    specs: dict[str, Any] = {}
+    datasets: dict[str, Any] = {"baseline": _baseline_rows(report_input)}
+    notes: list[str] = []
+    scored = int(data.trials["objective"].notna().sum())
+    if scored:
+        specs["explorer"] = charts.explorer_spec(data)
+        if data.params:
+            specs["parallel"] = views.parallel_spec(data)
+        pair = views.two_way_params(data, summary.get("importance") or {})
+        surface = views.surface_rows(data, *pair) if len(pair) == 2 else []
+        if surface:
+            datasets["surface"] = surface
+            specs["contour"] = views.contour_spec(data, *pair)
+    elif len(data.trials):
+        notes.append("No trial reported an objective: only the timeline and the failures are shown.")
+    if data.sampled is not None:
+        notes.append(f"Scatter plots show {data.sampled:,} of {len(data.trials):,} trials (the best 10 % and a "
+                     "random sample); the histogram, the timeline, the counts and the downloads have them all.")
+    if len(data.trials):
+        specs["timeline"] = views.timeline_spec(data, datasets["baseline"])
+        specs["status"] = views.status_spec(data)
+    importance_spec = charts.importance_spec(summary.get("importance") or {})
+    if importance_spec is not None:
+        specs["importance"] = importance_spec
+    curves = [{"job": job, **p.model_dump()} for job, points in report_input.learning_curves.items() for p in points]
+    if curves:
+        datasets["curves"] = curves
+        specs["curves"] = views.curves_spec(data)
+    return specs, datasets, notes
 
 
 def render_report(report_input: ReportInput, *, generated_at: datetime | None = None) -> str:
     """One self-contained HTML page: summary in words, linked charts, tables, downloads."""
     summary = summarize(report_input)
     data = chart_data(report_input)
-    specs: dict[str, Any] = {}
-    datasets: dict[str, Any] = {"trials": _compact(data.trials).to_dict(orient="records")}
-    notes: list[str] = []
-    if data.trials["objective"].notna().any():
-        specs["explorer"] = charts.explorer_spec(data)
-        if data.params:
-            parallel, kept = parallel_frame(data)
-            datasets["parallel"] = parallel.to_dict(orient="records")
-            specs["parallel"] = charts.parallel_spec(data)
-            scored = int(data.trials["objective"].notna().sum())
-            if kept < scored:
-                notes.append(f"Parallel coordinates show the best {kept} of {scored} trials.")
-    elif len(data.trials):
-        sel = charts.Selections()
-        specs["explorer"] = charts.timeline_chart(data, sel).add_params(sel.brush).to_dict()
-        notes.append("No trial reported an objective: only the training jobs' timeline is shown.")
-    importance = summary.get("importance") or {}
-    importance_spec = charts.importance_spec(importance)
-    if importance_spec is not None:
-        specs["importance"] = importance_spec
-    curves = {job: [p.model_dump() for p in points] for job, points in report_input.learning_curves.items()}
-    curves_spec = charts.learning_curves_spec(curves)
-    if curves_spec is not None:
-        specs["curves"] = curves_spec
-
+    specs, datasets, notes = _specs(data, report_input, summary)
     name = report_input.tuning_job_name
-    next_input = summary.get("next_execution_input") or {}
     downloads = {
-        "csv": {"text": trials_csv(report_input), "type": "text/csv", "filename": f"{name}-trials.csv"},
-        # Embedded as data (not as a string of JSON inside JSON, which would escape every quote).
-        "json": {
-            "value": json.loads(trials_json(report_input)),
-            "type": "application/json",
-            "filename": f"{name}-trials.json",
-        },
-        "next": {
-            "text": json.dumps(next_input, indent=2),
-            "type": "application/json",
-            "filename": f"{name}-next-input.json",
-        },
-        "summary": {
-            "text": json.dumps(summary, indent=2),
-            "type": "application/json",
-            "filename": f"{name}-summary.json",
-        },
+        # Built in the page from the one compact copy of the trials (report.page_script).
+        "csv": {"type": "text/csv", "filename": f"{name}-trials.csv"},
+        "json": {"type": "application/json", "filename": f"{name}-trials.json"},
+        "next": {"text": json.dumps(summary.get("next_execution_input") or {}, indent=2),
+                 "type": "application/json", "filename": f"{name}-next-input.json"},
+        "summary": {"value": summary, "type": "application/json", "filename": f"{name}-summary.json"},
     }
-    payload = script_json({"specs": specs, "datasets": datasets, "downloads": downloads})
+    payload = script_json({"specs": specs, "datasets": datasets, "downloads": downloads,
+                           "table": compact_rows(report_input.all_trials),
+                           "chart": _chart_fields(data, report_input)})
+    return _page(report_input, summary, data, specs, notes, payload, generated_at)
+
+
+def _page(report_input: ReportInput, summary: dict[str, Any], data: ChartData, specs: dict[str, Any],
+          notes: list[str], payload: str, generated_at: datetime | None) -> str:
+    name = report_input.tuning_job_name
     csp = (
         "default-src 'none'; "
         f"script-src {_bundle_hash()} {_csp_hash(PAGE_SCRIPT)} 'unsafe-eval'; "
@@ -365,11 +320,16 @@ def render_report(report_input: ReportInput, *, generated_at: datetime | None = 
             f"<div class='chart' id='chart-{chart_id}' data-chart='{chart_id}'></div>"
         )
 
+    importance = summary.get("importance") or {}
     importance_text = importance.get("message", "")
+    counted = counted_statuses(summary, lambda status: _e(status).lower())
+    failed_most = most_failed(summary.get("counters") or {})
     body = [
         f"<h1>Tuning report: {_e(name)}</h1>",
         f"<p class='muted'>Tuning jobs: {jobs} &middot; generated {when} "
         f"by AMT Pipeline {_e(__version__)}</p>",
+        "<p class='error' id='most-failed'>Most training jobs failed: see "
+        "<a href='#failures'>Failures and stops</a>.</p>" if failed_most else "",
         "<section id='summary'>",
         _summary_html(summary),
         "</section>",
@@ -377,15 +337,20 @@ def render_report(report_input: ReportInput, *, generated_at: datetime | None = 
         "<a id='download-json' href='#'>trials (JSON)</a>"
         "<a id='download-next' href='#'>suggested next input</a>"
         "<a id='download-summary' href='#'>summary</a></p>",
-        *[f"<p class='muted'>{_e(n)}</p>" for n in notes],
+        filters_html(data) if len(data.trials) else "",
+        *[f"<p class='muted note'>{_e(n)}</p>" for n in notes],
         section(
             "explorer",
             "Trials",
             "Drag across any chart to select an interval; hover a trial to find it everywhere. "
-            "Shapes: circle completed, triangle stopped early, cross failed.",
+            "Shapes: circle completed, triangle stopped early, cross failed. The per-hyperparameter charts show "
+            "the metric chosen above.",
         ),
         "<h2>Top 10 trials</h2>",
         _top_table(report_input, summary),
+        section("contour", "Two-way effects",
+                "The objective smoothed over the two most important numeric hyperparameters (a Gaussian-kernel "
+                "average of the trials around each cell; blank: no trial near); circles are the trials."),
         section("importance", "Hyperparameter importance", importance_text),
         ""
         if "importance" in specs
@@ -394,9 +359,14 @@ def render_report(report_input: ReportInput, *, generated_at: datetime | None = 
         _boundaries_html(summary),
         section("parallel", "Parallel coordinates"),
         section("curves", "Learning curves"),
-        _failures_html(summary),
-        "<h2>Totals</h2>",
-        _totals_html(summary),
+        "<h2 id='failures'>Failures and stops</h2>",
+        failures_html(summary, counted),
+        "<div class='chart' id='chart-status' data-chart='status'></div>" if "status" in specs else "",
+        "<h2>Timeline and cost</h2>",
+        "<p class='muted'>Each bar is a training job from its start to its end, on the row of the parallel "
+        "slot it ran in; the green bar is the baseline job.</p>" if "timeline" in specs else "",
+        "<div class='chart' id='chart-timeline' data-chart='timeline'></div>" if "timeline" in specs else "",
+        spend_html(summary),
     ]
     return (
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -21,7 +21,7 @@ from amt_pipeline.trials.analysis import (
 from amt_pipeline.trials.failures import failure_groups, stopped_trials
 from amt_pipeline.trials.report_input import ReportInput, json_safe
 from amt_pipeline.trials.spend import spend
-from amt_pipeline.trials.table import is_hyperparameter_column, ParameterRange
+from amt_pipeline.trials.table import ParameterRange, is_hyperparameter_column
 
 TRAINING_STATUSES = ("Completed", "InProgress", "Stopped", "Failed", "Stopping")
 
