@@ -38,6 +38,9 @@ def lambda_handler(event: TrainingJobStateChangeEvent, context: LambdaContext) -
     )
     logger.info("Trial tracked", run_id=result.run_id, trial=result.training_job_name, status=result.status,
                 counted=result.counted, rendered=result.rendered)
+    if result.render_error:
+        logger.error("In-progress report not rendered", run_id=result.run_id, error=result.render_error)
+        metrics.add_metric(name="InProgressReportsFailed", unit=MetricUnit.Count, value=1)
     if result.rendered:
         metrics.add_metric(name="InProgressReportsRendered", unit=MetricUnit.Count, value=1)
     return {k: v for k, v in result.__dict__.items()}

@@ -13,7 +13,6 @@ from typing import Any
 
 from amt.cli.errors import EXIT_FAILED, EXIT_OK
 from amt.cli.inputs import print_field_errors, read_input
-from amt.cli.output import is_terminal
 
 DEFAULT_LOCAL_DIR = Path("amt-local")
 
@@ -36,22 +35,9 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
     serve.set_defaults(func=cmd_local_serve)
 
 
-class _NoProgress:
-    """No bar when stderr is not a terminal (a log file, CI)."""
-
-    def __enter__(self) -> _NoProgress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, progress: Any) -> None:
-        return None
-
-
 def cmd_local_run(args: argparse.Namespace) -> int:
     from amt.cli.local_state import record_execution
-    from amt.local.progress import ProgressBar
+    from amt.local.live import LocalLiveView
     from amt.local.runtime import LocalPipeline
     from amt_pipeline.errors import InvalidExecutionInput
     from amt_pipeline.run.execution_input import parse_execution_input
@@ -66,7 +52,6 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     except InvalidExecutionInput as error:
         print_field_errors(error)  # the state machine would fail the same way; say it at once
         return EXIT_FAILED
-    total = execution_input.max_jobs
     if not _pull_image(execution_input.algorithm_version):
         return EXIT_FAILED
 
@@ -74,8 +59,9 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     print(f"Running the pipeline locally (state machine, handlers and rules from template.yaml); files in {out_dir}/")
     started = datetime.now(UTC)
     name = f"local-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-    progress = ProgressBar(total=total) if is_terminal(sys.stderr) else _NoProgress()
-    with progress:
+    # The live view of `amt watch --local` (a block redrawn on a terminal, a line per change elsewhere),
+    # and the in-progress report copied out of the emulated bucket as TrackProgress renders it.
+    with LocalLiveView(out_dir, stream=sys.stderr) as progress:
         result = LocalPipeline(out_dir, workers=args.workers, on_progress=progress.update).run(
             raw, execution_name=name)
     record_execution(out_dir, name, started, result)

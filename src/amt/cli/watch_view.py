@@ -70,7 +70,7 @@ def _trial_line(summary: Mapping[str, Any]) -> str:
     return f"  {summary.get('TrainingJobName')}  {summary.get('TrainingJobStatus')}{value}{reason}"
 
 
-def block(progress: Progress, latest: Sequence[Mapping[str, Any]] = ()) -> list[str]:
+def block(progress: Progress, latest: Sequence[Mapping[str, Any]] = (), extra: Sequence[str] = ()) -> list[str]:
     """The terminal view's lines."""
     lines = [
         f"{progress.tuning_job_name}  {progress.status}",
@@ -83,7 +83,7 @@ def block(progress: Progress, latest: Sequence[Mapping[str, Any]] = ()) -> list[
     if latest:
         lines.append("latest trials:")
         lines.extend(_trial_line(s) for s in list(latest)[:LATEST])
-    return lines
+    return lines + list(extra)
 
 
 def plain_line(progress: Progress, now: datetime) -> str:
@@ -104,16 +104,21 @@ class LiveView:
         self.terminal = is_terminal(self.stream) if terminal is None else terminal
         self._drawn = 0
         self._last: str | None = None
+        self._said: set[str] = set()
 
-    def show(self, progress: Progress, latest: Sequence[Mapping[str, Any]] = ()) -> None:
+    def show(self, progress: Progress, latest: Sequence[Mapping[str, Any]] = (), extra: Sequence[str] = ()) -> None:
         if not self.terminal:
             line = plain_line(progress, progress.now)
             key = line.split(" ", 1)[1].rsplit(" elapsed=", 1)[0]  # a change, not the clock
             if key != self._last:
                 print(line, file=self.stream, flush=True)
                 self._last = key
+            for line in extra:
+                if line not in self._said:
+                    print(line, file=self.stream, flush=True)
+                    self._said.add(line)
             return
-        lines = block(progress, latest)
+        lines = block(progress, latest, extra)
         if colour_enabled(self.stream):
             lines[0] = f"\033[1m{lines[0]}\033[0m"
         clear = f"\033[{self._drawn}F\033[J" if self._drawn else ""

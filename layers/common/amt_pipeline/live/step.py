@@ -31,6 +31,7 @@ class TrackResult:
     counted: bool = False  # False: a duplicate, a late event, or not a trial
     rendered: bool = False
     notified: bool = False
+    render_error: str | None = None  # the in-progress report is a courtesy: its failure fails no event
 
 
 def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemaker: TuningJobReader, s3: Any,
@@ -44,12 +45,16 @@ def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemak
             and store.claim_first_failure(layout.run_id, change.TrainingJobName):
         notifier.publish(*first_failure_message(change, layout.run_id))
         notified = True
-    rendered = False
+    rendered, error = False, None
     if move is not None and store.claim_render(layout.run_id, interval_seconds):
-        rendered = render_progress(sagemaker, store, s3, layout, change.tuning_job_name,
-                                   now=datetime.fromtimestamp(store.clock(), UTC))
+        try:
+            rendered = render_progress(sagemaker, store, s3, layout, change.tuning_job_name,
+                                       now=datetime.fromtimestamp(store.clock(), UTC))
+        except Exception as failure:  # noqa: BLE001 - retrying the event would not render (its trial is counted);
+            # failing it would only land it in the dead-letter queue and page someone. The next claim tries again.
+            error = f"{type(failure).__name__}: {failure}"
     return TrackResult(layout.run_id, change.TrainingJobName, change.TrainingJobStatus, counted=move is not None,
-                       rendered=rendered, notified=notified)
+                       rendered=rendered, notified=notified, render_error=error)
 
 
 def render_progress(sagemaker: TuningJobReader, store: ProgressStore, s3: Any, layout: RunLayout, job_name: str,
