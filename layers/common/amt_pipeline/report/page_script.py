@@ -9,9 +9,12 @@ a leading ``'`` as OWASP advises), builds the charts' ``trials`` dataset from
 the same rows, and sets the filter controls' values on every chart at once.
 """
 
+from amt_pipeline.trials.csv_safety import NEUTRALISE_CSV_TEXT_JS
+
 PAGE_SCRIPT = r"""
 (function () {
   "use strict";
+""" + NEUTRALISE_CSV_TEXT_JS + r"""
   var data = JSON.parse(document.getElementById("amt-report-data").textContent);
   var T = data.table, n = T.n;
   function pad(v, w) { v = String(v); while (v.length < w) v = "0" + v; return v; }
@@ -62,9 +65,7 @@ PAGE_SCRIPT = r"""
     return String(v);
   }
   function csvCell(text, c) {
-    if (c.type === "s" || c.type === "m") {
-      if (/^[=+\-@\t\r]/.test(text) && !(c.type === "m" && /^[-+]?[0-9.]/.test(text))) text = "'" + text;
-    }
+    if (c.type !== "t") text = neutraliseCsvText(text);  // trials/csv_safety.py, as trials.csv
     return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
   function trialsCsv() {
