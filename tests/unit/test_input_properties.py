@@ -16,7 +16,6 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.unit.jsonschema_strategies import from_schema
 
 from amt_pipeline.errors import InvalidExecutionInput
 from amt_pipeline.run.execution_input import parse_execution_input
@@ -24,6 +23,7 @@ from amt_pipeline.run.layout import RunLayout
 from amt_pipeline.run.plan import make_plan
 from amt_pipeline.run.service_model import request_violations
 from amt_pipeline.run.tuning_request import baseline_training_request
+from tests.unit.jsonschema_strategies import from_schema
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schema" / "execution-input.schema.json").read_text())
 CONTEXT = {"bucket": "amt-bucket", "role_arn": "arn:aws:iam::123456789012:role/amt", "region": "us-east-1",
