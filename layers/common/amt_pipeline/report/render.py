@@ -104,7 +104,7 @@ def _num(value: Any, digits: int = 5) -> str:
             return f"{value:.{max(digits, 1)}g}"
         text = f"{value:.{digits}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
-    return cell_html(value)  # a job-supplied string (a categorical value): safe_text
+    return _e(value)
 
 
 def _summary_html(summary: dict[str, Any]) -> str:
@@ -200,7 +200,8 @@ def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
                 and value.is_integer()
             ):
                 value = int(value)
-            cells.append(f"<td class='num'>{_num(value)}</td>")
+            shown = cell_html(value) if isinstance(value, str) else _num(value)  # a categorical value: safe_text
+            cells.append(f"<td class='num'>{shown}</td>")
         cells += [f"<td class='num'>{_num(row.get(c))}</td>" for c in metrics]
         cells.append(f"<td>{_e(row.get('TrainingJobStatus'))}</td>")
         cells.append(f"<td class='num'>{_num(row.get('TrainingElapsedTimeSeconds'), 0)}</td>")
