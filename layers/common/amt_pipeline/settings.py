@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from amt_pipeline.report.link import DEFAULT_LINK_DAYS, MAX_LINK_DAYS, MIN_LINK_DAYS
 
@@ -33,6 +33,18 @@ class PipelineStepSettings(BucketSettings):
     """The report steps: each records what it has done in the idempotency table."""
 
     idempotency_table_name: str
+
+
+class ExtractSettings(PipelineStepSettings):
+    """ExtractTrials: a price per instance-hour for the cost estimate (the TrainingPricePerHour stack
+    parameter; empty: the report's table of on-demand prices)."""
+
+    training_price_per_hour: float | None = Field(default=None, gt=0)
+
+    @field_validator("training_price_per_hour", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
 
 class ReportLinkSettings(BucketSettings):

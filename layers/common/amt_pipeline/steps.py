@@ -25,7 +25,7 @@ from amt_pipeline.run.layout import baseline_job_name
 
 
 def extract_trials(sagemaker: TuningJobReader, cloudwatch: MetricReader, store: ObjectStore, events: EventPublisher, *,
-                   step: RunStepDetail) -> ExtractResult:
+                   step: RunStepDetail, price_per_hour: float | None = None) -> ExtractResult:
     """Every trial of the job (paginated list calls) and the best trials' learning curves,
     stored as trials.json + trials.csv."""
     from amt_pipeline.trials.learning_curves import add_learning_curves
@@ -41,6 +41,7 @@ def extract_trials(sagemaker: TuningJobReader, cloudwatch: MetricReader, store: 
                             f"SageMaker knows no tuning job named {step.tuning_job_name!r}") from error
     report_input = add_learning_curves(collected, cloudwatch)
     add_training_details(report_input, sagemaker)
+    report_input.price_per_hour = price_per_hour  # the stack's TrainingPricePerHour, for the cost estimate
     store.put_text(layout.trials_json_key, report_input.to_json(), "application/json")
     store.put_text(layout.trials_csv_key, trials_csv(report_input), "text/csv; charset=utf-8")
     # The job's own describe is the truth; the event only said it ended.

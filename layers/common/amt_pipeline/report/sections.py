@@ -98,9 +98,15 @@ def spend_html(summary: dict[str, Any]) -> str:
     count = s.get("instance_count") or 1
     types = ", ".join(s.get("instance_types") or []) or "unknown"
     if s.get("estimated_cost_usd") is not None:
+        price = s.get("price_per_hour")
+        per_hour = f"${price:g} per instance-hour, " if isinstance(price, int | float) else ""
         source = ("the price you gave" if s.get("price_source") == "given" else
-                  f"on-demand prices in {s.get('prices_region')} ({s.get('prices_as_of')}, {s.get('prices_source')})")
-        cost = f"${s['estimated_cost_usd']:.2f} (billable seconds &times; instances &times; {_e(source)})"
+                  f"{per_hour}SageMaker on-demand training price in {s.get('prices_region')} as of "
+                  f"{s.get('prices_as_of')}, from {s.get('prices_source')}")
+        local = " &mdash; what these seconds would cost on SageMaker; this job ran locally" if s.get(
+            "ran_locally") else ""
+        cost = (f"${s['estimated_cost_usd']:.2f} <span class='muted'>(billable seconds &times; instances &times; "
+                f"{_e(source)}){local}</span>")
     elif s.get("unpriced_instance_types"):
         cost = (f"not estimated: no price for {_e(', '.join(s['unpriced_instance_types']))} in the table "
                 "(give one: stack parameter TrainingPricePerHour, or amt report --price-per-hour)")

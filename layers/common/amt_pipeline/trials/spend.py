@@ -14,12 +14,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from amt_pipeline.trials.failures import EXAMPLE_ACCOUNTS
+
 # SageMaker Training, on-demand, US East (N. Virginia), USD per instance-hour.
 # Source: https://aws.amazon.com/sagemaker/pricing/ ("On-Demand Pricing" > "Training"), as published in
 # 2024 and cited unchanged by public projects through 2025; not re-read from the AWS Price List API when
 # this table was written (2026-11-29). Prices change and differ by region: give your own when it matters.
 PRICES_REGION = "us-east-1"
-PRICES_AS_OF = "2024 (AWS SageMaker pricing page), copied 2026-11-29"
+PRICES_AS_OF = "2024"  # the prices' date on AWS's page; this table was written 2026-11-29
 PRICES_SOURCE = "https://aws.amazon.com/sagemaker/pricing/"
 ON_DEMAND_USD_PER_HOUR: dict[str, float] = {
     "ml.m4.xlarge": 0.24,
@@ -77,6 +79,7 @@ def spend(job: Mapping[str, Any], trials: Sequence[Mapping[str, Any]], *, price_
           baseline: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Totals for the timeline section (this job's trials; the baseline apart)."""
     default_type, default_count = instance_of(job)
+    account = str(job.get("HyperParameterTuningJobArn") or "").split(":")[4:5]
     training = sum(float(t.get("TrainingElapsedTimeSeconds") or 0.0) for t in trials)
     billable = [t for t in trials if t.get("BillableTimeInSeconds") is not None]
     billable_seconds = sum(int(t["BillableTimeInSeconds"]) for t in billable)
@@ -110,6 +113,7 @@ def spend(job: Mapping[str, Any], trials: Sequence[Mapping[str, Any]], *, price_
         "prices_source": PRICES_SOURCE,
         "unpriced_instance_types": sorted(unknown),
         "estimated_cost_usd": round(cost, 4) if billable and not unknown else None,
+        "ran_locally": bool(account) and account[0] in EXAMPLE_ACCOUNTS,
     }
     if baseline and baseline.get("billable_seconds") is not None:
         out["baseline_billable_seconds"] = baseline["billable_seconds"]

@@ -12,6 +12,7 @@ then ``BillableTimeInSeconds``, ``InstanceType``, ``InstanceCount``.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -24,6 +25,7 @@ from amt_pipeline.trials.table import METRIC_PREFIX
 
 WORKERS = 8
 MAX_DESCRIBES = 20_000  # SageMaker's largest tuning job is 10,000 trials; parents may add more
+BUDGET_SECONDS = 150.0  # of the extract step's 300 s: past it, the remaining trials go without details
 
 
 def detail_columns(describe: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,7 +44,9 @@ def detail_columns(describe: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _describe(sagemaker: TuningJobReader, name: str) -> dict[str, Any] | None:
+def _describe(sagemaker: TuningJobReader, name: str, deadline: float) -> dict[str, Any] | None:
+    if time.monotonic() > deadline:
+        return None
     try:
         return sagemaker.describe_training_job(TrainingJobName=name)
     except (ClientError, BotoCoreError):
@@ -50,13 +54,15 @@ def _describe(sagemaker: TuningJobReader, name: str) -> dict[str, Any] | None:
 
 
 def add_training_details(report_input: ReportInput, sagemaker: TuningJobReader, *,
-                         workers: int = WORKERS) -> ReportInput:
-    """Each trial's final metrics, billable seconds and instance type, from one describe per trial."""
+                         workers: int = WORKERS, budget_seconds: float = BUDGET_SECONDS) -> ReportInput:
+    """Each trial's final metrics, billable seconds and instance type, from one describe per trial
+    (this job's trials first; those not described within ``budget_seconds`` keep their rows as listed)."""
     rows = [r for r in report_input.all_trials if r.get("TrainingJobName")][:MAX_DESCRIBES]
     if not rows:
         return report_input
+    deadline = time.monotonic() + budget_seconds
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(rows)))) as pool:
-        describes = list(pool.map(lambda r: _describe(sagemaker, r["TrainingJobName"]), rows))
+        describes = list(pool.map(lambda r: _describe(sagemaker, r["TrainingJobName"], deadline), rows))
     for row, describe in zip(rows, describes, strict=True):
         if describe:
             row.update(detail_columns(describe))
