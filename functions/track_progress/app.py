@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.adapters import Notifier
 from amt_pipeline.aws.clients import client
+from amt_pipeline.events import stack_layout
 from amt_pipeline.live.step import track_trial
 from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
+from amt_pipeline.refusals import refuse_unusable_events
 from amt_pipeline.settings import TrackProgressSettings
 
 logger = Logger()
@@ -24,9 +25,11 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-@event_parser(model=TrainingJobStateChangeEvent)
+@refuse_unusable_events(TrainingJobStateChangeEvent, logger=logger, metrics=metrics)
 def lambda_handler(event: TrainingJobStateChangeEvent, context: LambdaContext) -> dict:
     settings = TrackProgressSettings.from_env()
+    if event.detail.is_trial:  # UnusableEvent (skipped, not retried) unless a run in this stack's bucket
+        stack_layout(event.detail.OutputDataConfig.S3OutputPath, settings.bucket_name)
     topic = settings.first_failure_topic_arn
     result = track_trial(
         event.detail,

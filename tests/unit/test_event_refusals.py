@@ -1,5 +1,5 @@
-"""Each report handler, called directly (not through its rule), refuses what it cannot use:
-another bucket than its stack's, a malformed event, a path that is not one of its runs. A
+"""Each event handler (the report steps, TrackProgress), called directly (not through its rule),
+refuses what it cannot use: another bucket than its stack's, a malformed event, a path that is not one of its runs. A
 refusal is permanent: the handler returns a skip (so EventBridge would not retry), having
 written, read and called nothing. What may pass still raises (retried by the rule)."""
 
@@ -44,6 +44,12 @@ def tuning_event(output_path: str) -> dict:
     return event
 
 
+def trial_event(output_path: str) -> dict:
+    event = json.loads((EVENTS_DIR / "sagemaker-training-job-completed.json").read_text())
+    event["detail"]["OutputDataConfig"]["S3OutputPath"] = output_path
+    return event
+
+
 def step_event(detail_type: str, **detail) -> dict:
     job = "amt-20261128-101500-ab12"
     return {"version": "0", "id": "1", "detail-type": detail_type, "source": "amt-pipeline",
@@ -70,6 +76,12 @@ CASES = {
     "notify-other-bucket": ("notify", lambda: step_event("Report Rendered", bucket=OTHER_BUCKET),
                             "not-this-stacks-bucket"),
     "notify-status-list": ("notify", lambda: step_event("Report Rendered", status=["Completed"]), "malformed-event"),
+    "track-other-bucket": ("track_progress", lambda: trial_event(f"s3://{OTHER_BUCKET}/runs/{JOB}/output/"),
+                           "not-this-stacks-bucket"),
+    "track-deeper-path": ("track_progress", lambda: trial_event(f"s3://{STACK_BUCKET}/runs/{JOB}/x/output/"),
+                          "not-a-run-output-path"),
+    "track-status-list": ("track_progress", lambda: {**trial_event(f"s3://{STACK_BUCKET}/runs/{JOB}/output/"),
+                                                     "detail": {"TrainingJobStatus": ["Failed"]}}, "malformed-event"),
 }
 
 

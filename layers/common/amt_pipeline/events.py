@@ -48,17 +48,24 @@ class TuningJobStateChange(_Lenient):
     def run_step(self, stack_bucket: str) -> RunStepDetail:
         """The run this job's end concerns; ``UnusableEvent`` unless it is one of this stack's runs:
         an output path in the stack's bucket, of the layout's shape, named after the job."""
-        try:
-            layout = self.layout
-        except ValueError as error:
-            raise UnusableEvent("not-a-run-output-path", str(error)) from None
+        layout = stack_layout(self.TrainingJobDefinition.OutputDataConfig.S3OutputPath, stack_bucket)
         if layout.run_id != self.HyperParameterTuningJobName:
             raise UnusableEvent("run-id-is-not-the-job-name",
                                 f"output path of run {layout.run_id!r} for job {self.HyperParameterTuningJobName!r}")
-        step = RunStepDetail(bucket=layout.bucket, run_id=layout.run_id,
+        return RunStepDetail(bucket=layout.bucket, run_id=layout.run_id,
                              tuning_job_name=self.HyperParameterTuningJobName,
                              status=self.HyperParameterTuningJobStatus)
-        return step.in_stack_bucket(stack_bucket)
+
+
+def stack_layout(s3_output_path: str, stack_bucket: str) -> RunLayout:
+    """The run of a job's output path; ``UnusableEvent`` unless it is a run of this stack's bucket."""
+    try:
+        layout = RunLayout.from_output_uri(s3_output_path)
+    except ValueError as error:
+        raise UnusableEvent("not-a-run-output-path", str(error)) from None
+    if layout.bucket != stack_bucket:
+        raise UnusableEvent("not-this-stacks-bucket", f"bucket {layout.bucket!r} is not this stack's bucket")
+    return layout
 
 
 class TuningJobStateChangeEvent(EventBridgeModel):
