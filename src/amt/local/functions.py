@@ -14,6 +14,7 @@ import sys
 import threading
 import traceback
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,8 +97,15 @@ class LocalFunctions:
         spec = self.specs[logical_id]
         context = LambdaContext(function_name=logical_id, invoked_function_arn=self.stack.arns[logical_id])
         event = json.loads(payload or b"{}")
-        with self._lock, self.log_path.open("a") as log, contextlib.redirect_stdout(HANDLER_OUTPUT):
+        with (self._lock, self.log_path.open("a") as log, contextlib.redirect_stdout(HANDLER_OUTPUT),
+              warnings.catch_warnings()):
             HANDLER_OUTPUT.target = log
+            # A handler's warnings go to its log, as Lambda sends them to CloudWatch, not to the user's terminal.
+            def to_log(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                       line: str | None = None) -> None:
+                log.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+            warnings.showwarning = to_log
             try:
                 result = self._handler(spec)(event, context)
                 return json.dumps(result, default=str).encode(), None
