@@ -79,7 +79,8 @@ def _open(browser, path: Path, screenshot: Path):
     page.goto(path.as_uri())
     page.wait_for_selector("body[data-charts-done='true']", timeout=60_000)
     page.screenshot(path=str(screenshot), full_page=True)
-    for chart in page.query_selector_all("[data-chart]"):  # one picture per chart, to look at
+    page.evaluate("(f => f && (f.style.position = 'static'))(document.getElementById('filters'))")
+    for chart in page.query_selector_all("[data-chart]"):  # one picture per chart (the filters bar kept out)
         chart.screenshot(path=str(screenshot.with_name(f"{screenshot.stem}-{chart.get_attribute('data-chart')}.png")))
     return page, seen
 
