@@ -99,3 +99,18 @@ def test_the_stack_parameter_sets_the_price_and_empty_means_the_table():
     base = {"BUCKET_NAME": "b", "IDEMPOTENCY_TABLE_NAME": "t"}
     assert ExtractSettings.from_env({**base, "TRAINING_PRICE_PER_HOUR": ""}).training_price_per_hour is None
     assert ExtractSettings.from_env({**base, "TRAINING_PRICE_PER_HOUR": "0.5"}).training_price_per_hour == 0.5
+
+
+def test_the_two_way_map_uses_a_log_axis_for_a_logarithmic_range_and_shows_the_trials():
+    import json
+
+    from amt_pipeline.report import views
+    from amt_pipeline.report.frame import chart_data
+
+    data = chart_data(report_input(80))
+    alpha, eta = (next(p for p in data.params if p.name == name) for name in ("alpha", "eta"))
+    surface = views.surface_rows(data, alpha, eta)
+    assert 0 < len(surface) <= views.GRID**2
+    spec = json.dumps(views.contour_spec(data, alpha, eta))
+    assert '"type": "log"' in spec and "alpha (log scale)" in spec
+    assert '"name": "surface"' in spec and '"name": "trials"' in spec  # the map, and the trials as points
