@@ -272,7 +272,11 @@ def _ei(mu: np.ndarray, sd: np.ndarray, best: float, xi: float) -> np.ndarray:
 
 
 class GPSampler(BaseSampler):
-    """Gaussian-process EI sampler over SageMaker ranges (see the module docstring)."""
+    """Gaussian-process EI sampler over SageMaker ranges (see the module docstring).
+
+    The keyword options are the benchmark's switches (bench/bench_samplers.py ``--gp``): ``warping``
+    (Kumaraswamy input warping), ``output`` ("copula" ranks or "standard" z-scores), ``pending``
+    ("fantasies", "believer" or "none"), ``noisy_ei`` (the fitted noise in EI's spread), ``xi``."""
 
     def __init__(
         self,
