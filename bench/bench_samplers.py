@@ -11,10 +11,10 @@ accuracy, rounded to 5 decimals. Values are deterministic and cached by hyperpar
 (``--cache``), so reruns of a deterministic sampler cost nothing.
 
     .venv/bin/python bench/bench_samplers.py [--seeds 10] [--trials 50] [--samplers bayesian optuna-gp tpe random]
-        [--xgb-python /tmp/xgb152/bin/python] [--workers 2] [--cache /tmp/amt-xgb152-digits.json]
+        [--xgb-python PYTHON] [--workers 2] [--cache /tmp/amt-xgb152-digits.json]
 
-The XGBoost 1.5.2 interpreter: a virtualenv with ``xgboost==1.5.2 numpy scikit-learn "setuptools<81"``
-(``--xgb-python`` or $AMT_XGB152_PYTHON). ``optuna-gp`` needs torch importable here (``--torch-path``
+The XGBoost 1.5.2 interpreter: by default the 1.5-1 image's environment (amt.local.images, created on
+first use); ``--xgb-python`` or $AMT_XGB152_PYTHON name another. ``optuna-gp`` needs torch importable here (``--torch-path``
 adds a folder to sys.path). Seeds are 0..N-1, always.
 """
 
@@ -231,6 +231,13 @@ def line(r: dict, trials: int) -> str:
     )
 
 
+def _image_python() -> str:
+    """The 1.5-1 image's environment (XGBoost 1.5.2), as the engine trains in it."""
+    from amt.local.images import image_spec, prepare_image
+
+    return str(prepare_image(image_spec("1.5-1"), say=print).python)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=10, help="seeds 0..N-1")
@@ -239,10 +246,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--samplers", nargs="+", default=["bayesian", "optuna-gp", "tpe", "random"])
     ap.add_argument("--gp", default="{}", help="JSON keyword arguments for our GPSampler (experiments)")
-    ap.add_argument("--xgb-python", default=os.environ.get("AMT_XGB152_PYTHON", "/tmp/xgb152/bin/python"))
+    ap.add_argument("--xgb-python", default=os.environ.get("AMT_XGB152_PYTHON"),
+                    help="a Python with XGBoost 1.5.2 (default: the 1.5-1 image's environment, created if needed)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/amt-xgb152-digits.json"))
     ap.add_argument("--torch-path", default=os.environ.get("AMT_TORCH_PATH"), help="folder holding torch")
     args = ap.parse_args()
+    args.xgb_python = args.xgb_python or _image_python()
     if args.torch_path:
         sys.path.append(args.torch_path)
     try:

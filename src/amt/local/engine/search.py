@@ -1,12 +1,12 @@
 """The search: SageMaker's strategies and tuner rules on optuna, in a deterministic order.
 
-- Bayesian -> Gaussian-process Bayesian optimisation (gp_sampler.GPSampler: Matern kernel,
-  expected improvement, kriging believer for the trials still running, its own scaling);
+- Bayesian -> Gaussian-process Bayesian optimisation (gp_sampler.GPSampler: Matern 5/2 kernel with
+  learned input warping, expected improvement averaged over fantasies of the trials still running);
   Random -> RandomSampler; Grid -> GridSampler (categorical ranges only, every combination);
   Hyperband -> TPE plus successive halving over ``num_round`` (the resource), decided per trial
-  from earlier trials' curves (see worker.py).
+  from earlier trials' curves (see amt_container/stopping.py).
 - Scaling (Random, TPE): as each Range's optuna distribution says (see ranges.py).
-- Determinism: trial i is asked only once trials 0..i-P are told (P = parallel slots), and tells
+- Determinism: trial i is asked only once trials 0..i-P are told (P = MaxParallelTrainingJobs), and tells
   happen in trial order; so the optimizer sees the same history for the same seed whatever the
   timing.
 """
