@@ -41,6 +41,8 @@ def session(args: argparse.Namespace) -> Any:
 
 @dataclass(frozen=True)
 class Stack:
+    """A deployed stack of this template: its name, region, status and outputs."""
+
     name: str
     region: str
     status: str

@@ -77,15 +77,9 @@ class LocalSageMaker:
         plan = plan_tuning_job(request, workers=self.workers, find_tuning_job=self._jobs.tuning_job)
         name = request["HyperParameterTuningJobName"]
         t = now()
-        job = TuningJob(
-            name=name,
-            arn=self._jobs.arn("hyper-parameter-tuning-job", name),
-            request=request,
-            creation_time=t,
-            last_modified_time=t,
-            total=plan.total,
-            stop_event=threading.Event(),
-        )
+        arn = self._jobs.arn("hyper-parameter-tuning-job", name)
+        job = TuningJob(name=name, arn=arn, request=request, creation_time=t, last_modified_time=t,
+                        total=plan.total, stop_event=threading.Event())
         self._coordinator.start_tuning_job(job, plan)
         return {"HyperParameterTuningJobArn": job.arn}
 
@@ -140,15 +134,9 @@ class LocalSageMaker:
         hps, definition = check_training_request(request)
         name = request["TrainingJobName"]
         t = now()
-        job = TrainingJob(
-            name=name,
-            arn=self._jobs.arn("training-job", name),
-            definition=definition,
-            hyperparameters=hps,
-            creation_time=t,
-            last_modified_time=t,
-            tags=request.get("Tags") or [],
-        )
+        arn = self._jobs.arn("training-job", name)
+        job = TrainingJob(name=name, arn=arn, definition=definition, hyperparameters=hps, creation_time=t,
+                          last_modified_time=t, tags=request.get("Tags") or [])
         self._coordinator.start_training_job(job)
         return {"TrainingJobArn": job.arn}
 
