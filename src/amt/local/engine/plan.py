@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from amt.local.engine import search
+import amt.local.engine.search as search
 from amt.local.engine.algorithm import unknown_hyperparameters
 from amt.local.engine.errors import ResourceLimitExceeded, ResourceNotFound, ValidationException
 from amt.local.engine.ranges import Range, parse_ranges

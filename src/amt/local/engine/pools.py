@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from amt.local.engine import algorithm
+import amt.local.engine.algorithm as algorithm
 from amt.local.images import TrainerPool, image_for_uri, prepare_image
 from amt.local.images.workers import WorkerFarm, shared_farm
 from amt_pipeline.run.xgboost_algorithm import OBJECTIVE_METRICS

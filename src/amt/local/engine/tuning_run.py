@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import optuna
 
-from amt.local.engine import search
+import amt.local.engine.search as search
 from amt.local.engine.plan import TuningPlan
 from amt.local.engine.pools import PoolFactory, PoolRequest, TrialPool, image_of
 from amt.local.engine.records import now
