@@ -10,7 +10,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from amt_pipeline.aws.adapters import ObjectStore
 from amt_pipeline.aws.clients import client
 from amt_pipeline.contracts import PreparedObject, PrepareRequest, PrepareResult
+from amt_pipeline.errors import ForeignBucket
 from amt_pipeline.run.datasets import builtin_dataset_files
+from amt_pipeline.settings import BucketSettings
 
 logger = Logger()
 tracer = Tracer()
@@ -22,6 +24,9 @@ metrics = Metrics()
 @metrics.log_metrics
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = PrepareRequest.model_validate(event)
+    stack_bucket = BucketSettings.from_env().bucket_name
+    if request.bucket != stack_bucket:
+        raise ForeignBucket(request.bucket, stack_bucket)
     store = ObjectStore(client("s3"), request.bucket)
     written = {}
     for key, body in builtin_dataset_files(request.dataset).items():

@@ -122,3 +122,17 @@ def test_the_tuning_events_run_step_checks_path_job_and_bucket() -> None:
     with pytest.raises(UnusableEvent) as refused:
         TuningJobStateChange.model_validate(renamed).run_step(bucket)
     assert refused.value.reason == "run-id-is-not-the-job-name"
+
+
+def test_prepare_data_refuses_another_bucket_and_writes_nothing(stack, lambda_context) -> None:
+    """PrepareData is a state-machine task, not an event handler: its refusal fails the execution."""
+    from amt_pipeline.errors import ForeignBucket
+
+    handler = load_function("prepare_data").lambda_handler
+    request = {"run_id": "amt-20261128-101500-ab12", "bucket": OTHER_BUCKET,
+               "dataset": {"kind": "builtin", "name": "digits", "split": "post", "validation_fraction": 0.3,
+                           "train_key": "runs/amt-20261128-101500-ab12/data/train/train.csv",
+                           "validation_key": "runs/amt-20261128-101500-ab12/data/validation/validation.csv"}}
+    with pytest.raises(ForeignBucket, match="someone-elses-bucket"):
+        handler(request, lambda_context)
+    assert stack.list_objects_v2(Bucket=OTHER_BUCKET).get("KeyCount") == 0

@@ -59,3 +59,12 @@ class UnsafeCleanupRequest(AmtPipelineError):
 
 class ReportInputMissing(AmtPipelineError):
     """The stored trials a report is rendered from are not there (yet)."""
+
+
+class ForeignBucket(AmtPipelineError):
+    """A task asked to write to a bucket that is not its stack's: refused before anything is written
+    (the state machine only ever names the stack's bucket; this guards a direct invocation)."""
+
+    def __init__(self, bucket: str, stack_bucket: str):
+        self.bucket, self.stack_bucket = bucket, stack_bucket
+        super().__init__(f"bucket {bucket!r} is not this stack's bucket ({stack_bucket!r}): nothing written")
