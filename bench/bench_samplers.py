@@ -14,8 +14,8 @@ accuracy, rounded to 5 decimals. Values are deterministic and cached by hyperpar
         [--xgb-python PYTHON] [--workers 2] [--cache /tmp/amt-xgb152-digits.json]
 
 The XGBoost 1.5.2 interpreter: by default the 1.5-1 image's environment (amt.local.images, created on
-first use); ``--xgb-python`` or $AMT_XGB152_PYTHON name another. ``optuna-gp`` needs torch importable here (``--torch-path``
-adds a folder to sys.path). Seeds are 0..N-1, always.
+first use); ``--xgb-python`` or $AMT_XGB152_PYTHON name another. ``optuna-gp`` needs torch importable
+here (``--torch-path`` adds a folder to sys.path). Seeds are 0..N-1, always.
 """
 
 from __future__ import annotations
