@@ -85,7 +85,7 @@ test-fast: $(PY)
 
 lint: $(PY)
 	$(VENV)/bin/ruff check layers src functions tests bench scripts
-	$(VENV)/bin/mypy layers/common/amt_pipeline src/amt
+	$(VENV)/bin/mypy layers/common/amt_pipeline src/amt src/amt_container
 
 # cfn-lint also with its informational checks (I) and AWS's serverless rules (cfn-lint-serverless: the
 # serverless-rules project's cfn-lint form; its cfn-guard form needs the cfn-guard binary, not on PyPI).
