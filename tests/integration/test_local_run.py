@@ -220,3 +220,21 @@ def test_same_seed_same_trials_other_seed_other_trials(local_run: Runs) -> None:
     assert [hp for hp, _ in tuned(reports_dir(other))] != [hp for hp, _ in tuned(reports_dir(first))]
     assert {json.dumps(hp, sort_keys=True) for hp, _ in tuned(reports_dir(other))}.isdisjoint(
         {json.dumps(hp, sort_keys=True) for hp, _ in tuned(reports_dir(first))})
+
+
+def test_the_posts_best_hyperparameters_score_the_posts_best_through_amt_local_run(tmp_path: Path) -> None:
+    """SageMaker's 1.5-1 image scored the post's best trial 0.89815: so does a local run. The baseline trains
+    the static hyperparameters, here the post's best trial's (the tuned ranges override them in the
+    tuning job only)."""
+    post_best = {"alpha": 0.05246, "eta": 0.4335, "max_depth": 3, "min_child_weight": 0.21881}
+    config = tmp_path / "post-best.json"
+    config.write_text(json.dumps({
+        "hyperparameters": {"num_class": 10, "objective": "multi:softmax", "eval_metric": "accuracy",
+                            "num_round": 200, "early_stopping_rounds": 5, **post_best},
+        "max_jobs": 2, "max_parallel_jobs": 2, "random_seed": 1,
+    }))
+    out = tmp_path / "out"
+    assert main(["local", "run", str(config), "--out", str(out)]) == 0
+    summaries = list((out / "bucket" / "runs").glob("*/reports/summary.json"))
+    assert len(summaries) == 1
+    assert json.loads(summaries[0].read_text())["baseline"]["objective"] == 0.89815
