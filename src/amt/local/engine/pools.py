@@ -27,7 +27,7 @@ import numpy as np
 import amt.local.engine.algorithm as algorithm
 from amt.local.images import TrainerPool, image_for_uri, prepare_image
 from amt.local.images.workers import WorkerFarm, shared_farm
-from amt_pipeline.run.xgboost_algorithm import OBJECTIVE_METRICS
+from amt_pipeline.run.xgboost_algorithm import METRIC_DIRECTIONS
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,13 @@ class ImageTrialPool:
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 
+def _captured(name: str) -> bool:
+    """What SageMaker's metric definitions for the built-in XGBoost capture from the log: the
+    container's metrics, on the train and the validation channel (``train:accuracy``, ...)."""
+    channel, _, metric = name.partition(":")
+    return channel in ("train", "validation") and metric in METRIC_DIRECTIONS
+
+
 def _with_metric_definitions(future: cf.Future[dict[str, Any]]) -> cf.Future[dict[str, Any]]:
     """SageMaker keeps the final values of the metrics its definitions for the algorithm capture."""
     out: cf.Future[dict[str, Any]] = cf.Future()
@@ -126,7 +133,7 @@ def _with_metric_definitions(future: cf.Future[dict[str, Any]]) -> cf.Future[dic
             out.set_exception(e)
             return
         final = result.get("final_metrics") or {}
-        out.set_result({**result, "final_metrics": {k: v for k, v in final.items() if k in OBJECTIVE_METRICS}})
+        out.set_result({**result, "final_metrics": {k: v for k, v in final.items() if _captured(k)}})
 
     future.add_done_callback(copy)
     return out
