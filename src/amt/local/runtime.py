@@ -22,6 +22,8 @@ from pathlib import Path
 from queue import Empty, Queue
 from typing import Any
 
+import boto3
+
 from amt.local.emulator import AwsEmulator
 from amt.local.functions import LocalFunctions
 from amt.local.links import LINK_FUNCTION, LinkServer, LinkState, link_server, object_reader, restore_reports
@@ -95,6 +97,7 @@ class LocalPipeline:
         self.stack = LocalStack(load_template(), REGION, ACCOUNT_ID, STACK_NAME)
         self._events: Queue[dict[str, Any]] = Queue()
         self._rule_queues: dict[str, tuple[str, int]] = {}  # queue url -> (function, max retries)
+        self._clients: dict[str, Any] = {}  # the run's emulator clients: a new one costs ~30 ms, not once a poll
 
     # ------------------------------------------------------------ engine
     def _make_engine(self, storage: Any) -> Any:
@@ -114,10 +117,9 @@ class LocalPipeline:
 
     def run(self, execution_input: dict[str, Any], *, execution_name: str | None = None,
             timeout_seconds: float = 3600) -> LocalRunResult:
-        import boto3
-
         self.out_dir.mkdir(parents=True, exist_ok=True)
         (self.out_dir / "logs").mkdir(exist_ok=True)
+        self._clients.clear()  # a new emulator: the last run's clients would reach the last one
         # The emulator's hooks need the functions and the engine, which need the emulated resources.
         live: dict[str, Any] = {}
 
@@ -150,8 +152,6 @@ class LocalPipeline:
     def serve(self, wait: Callable[[str], None], *, clock: Callable[[], float] = time.time) -> None:
         """The report links of earlier runs in ``out_dir``: the link function on the port they name,
         in a fresh emulator holding their reports; ``wait(url)`` returns when serving should stop."""
-        import boto3
-
         live: dict[str, LocalFunctions] = {}
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         with (AwsEmulator(region=REGION, lambda_invoker=lambda f, p: live["f"].invoke(f, p), sagemaker=None),
@@ -163,8 +163,6 @@ class LocalPipeline:
 
     def _provision_functions(self, server: LinkServer, link: LinkState) -> LocalFunctions:
         """The template's resources, then its functions; the link function answers the link server."""
-        import boto3
-
         self._provision_resources(link.secret)
         for logical_id, resource in self.stack.resources_of_type("AWS::Serverless::Function").items():
             if "FunctionUrlConfig" in resource["Properties"]:  # SAM names the URL <function>Url
@@ -178,8 +176,6 @@ class LocalPipeline:
     # ---------------------------------------------------- provisioning
     def _provision_resources(self, link_secret: str) -> None:
         """Create the template's resources in the emulator, named as the runtime needs them."""
-        import boto3
-
         stack = self.stack
         secretsmanager = boto3.client("secretsmanager")
         for logical_id in stack.resources_of_type("AWS::SecretsManager::Secret"):  # the report links' key
@@ -239,8 +235,6 @@ class LocalPipeline:
     def _provision_rules(self, functions: LocalFunctions) -> None:
         """The template's rule patterns; each target is a queue that the runtime drains
         into the function (moto cannot deliver to Lambda targets)."""
-        import boto3
-
         events, sqs = boto3.client("events"), boto3.client("sqs")
         for spec in functions.specs.values():
             retries = self._max_retries(spec.logical_id)
@@ -265,8 +259,6 @@ class LocalPipeline:
     # ------------------------------------------------------- execution
     def _run_execution(self, engine: Any, execution_input: dict[str, Any], execution_name: str | None,
                        timeout_seconds: float) -> LocalRunResult:
-        import boto3
-
         sfn = boto3.client("stepfunctions")
         name = execution_name or f"local-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         execution_arn = sfn.start_execution(
@@ -326,11 +318,14 @@ class LocalPipeline:
                 "HyperParameterTuningJobStatus"]
         return engine.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
 
+    def _aws(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service)
+        return self._clients[service]
+
     def _deliver_events(self, until_quiet: bool = False) -> None:
         """Engine events -> EventBridge (the template's rules match them) -> queues -> handlers."""
-        import boto3
-
-        events, sqs = boto3.client("events"), boto3.client("sqs")
+        events, sqs = self._aws("events"), self._aws("sqs")
         while True:
             delivered = 0
             while True:
@@ -358,8 +353,6 @@ class LocalPipeline:
     def _publish_training_metrics(self, detail: dict[str, Any]) -> None:
         """What SageMaker does with an algorithm's metric lines: one CloudWatch series per
         metric and host. Local rounds are a second apart, so each keeps its own point."""
-        import boto3
-
         if detail.get("TrainingJobStatus") not in ENDED:
             return
         name = detail["TrainingJobName"]
@@ -374,14 +367,12 @@ class LocalPipeline:
             for round_, value in enumerate(values)
             if value is not None
         ]
-        cloudwatch = boto3.client("cloudwatch")
+        cloudwatch = self._aws("cloudwatch")
         for offset in range(0, len(datums), 1000):
             cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=datums[offset:offset + 1000])
 
     def _deliver(self, function: str, max_retries: int, message: dict[str, Any]) -> None:
         """A rule's delivery: retried as its RetryPolicy says, then kept in the dead-letter queue."""
-        import boto3
-
         event = json.loads(message["Body"])
         # moto's queue delivery leaves out envelope fields that EventBridge always sends.
         event.setdefault("account", ACCOUNT_ID)
@@ -391,7 +382,7 @@ class LocalPipeline:
             _, error = self._functions.invoke(function, payload)
             if error is None:
                 return
-        boto3.client("sqs").send_message(
+        self._aws("sqs").send_message(
             QueueUrl=self.stack.physical[DEAD_LETTER_QUEUE],
             MessageBody=message["Body"],
             MessageAttributes={"RuleTarget": {"DataType": "String", "StringValue": function}},
@@ -399,8 +390,6 @@ class LocalPipeline:
 
     # ------------------------------------------------------- results
     def _notifications(self) -> list[dict[str, str]]:
-        import boto3
-
         sqs = boto3.client("sqs")
         found = []
         while messages := sqs.receive_message(QueueUrl=self._inbox_url, MaxNumberOfMessages=10).get("Messages"):
@@ -411,8 +400,6 @@ class LocalPipeline:
         return found
 
     def _dead_letters(self) -> list[dict[str, Any]]:
-        import boto3
-
         sqs = boto3.client("sqs")
         url = self.stack.physical[DEAD_LETTER_QUEUE]
         messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
@@ -421,8 +408,6 @@ class LocalPipeline:
 
     def _mirror_bucket(self, bucket: str) -> Path:
         """The emulated bucket's objects, as files the user can open."""
-        import boto3
-
         s3 = boto3.client("s3")
         target = self.out_dir / "bucket"
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
