@@ -8,6 +8,7 @@ an exception comes back as Lambda's function error.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import json
 import sys
@@ -42,13 +43,29 @@ class LambdaContext:
 
 class _HandlerOutput:
     """Handlers' stdout. Powertools' Logger keeps the stream it saw at import, so the
-    handlers always see this one object, which writes to the current run's log file."""
+    handlers always see this one object, which writes to the current run's log file.
+
+    It is the process's sys.stdout while a handler runs, so the threads that were already
+    running (the engine's, the live view's, a concurrent ``amt stop``) keep writing where they
+    wrote before; the handler's own thread and the threads it starts write to the log."""
 
     def __init__(self) -> None:
         self.target: Any = None
+        self.previous: Any = None
+        self.foreign: frozenset[int | None] = frozenset()
+
+    def open(self, target: Any) -> None:
+        self.previous = sys.stdout
+        self.foreign = frozenset(t.ident for t in threading.enumerate() if t is not threading.current_thread())
+        self.target = target
+
+    def close(self) -> None:
+        self.target, self.previous, self.foreign = None, None, frozenset()
 
     def _stream(self) -> Any:
-        return self.target or sys.__stdout__
+        if self.target is not None and threading.get_ident() not in self.foreign:
+            return self.target
+        return self.previous or sys.__stdout__
 
     def write(self, text: str) -> int:
         return int(self._stream().write(text))
@@ -97,18 +114,13 @@ class LocalFunctions:
         spec = self.specs[logical_id]
         context = LambdaContext(function_name=logical_id, invoked_function_arn=self.stack.arns[logical_id])
         event = json.loads(payload or b"{}")
-        with (self._lock, self.log_path.open("a") as log, contextlib.redirect_stdout(HANDLER_OUTPUT),
-              warnings.catch_warnings()):
-            HANDLER_OUTPUT.target = log
+        with self._lock, self.log_path.open("a") as log, warnings.catch_warnings():
+            HANDLER_OUTPUT.open(log)  # before sys.stdout is replaced: the other threads keep the one they had
             # A handler's warnings go to its log, as Lambda sends them to CloudWatch, not to the user's terminal.
-            def to_log(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
-                       line: str | None = None) -> None:
-                log.write(warnings.formatwarning(message, category, filename, lineno, line))
-
-            warnings.showwarning = to_log
+            warnings.showwarning = functools.partial(_warning_to, log)
             try:
-                result = self._handler(spec)(event, context)
-                return json.dumps(result, default=str).encode(), None
+                with contextlib.redirect_stdout(HANDLER_OUTPUT):
+                    return json.dumps(self._handler(spec)(event, context), default=str).encode(), None
             except Exception as error:  # Lambda reports any exception as a function error
                 traceback.print_exc(file=log)
                 body = {
@@ -118,4 +130,9 @@ class LocalFunctions:
                 }
                 return json.dumps(body).encode(), "Unhandled"
             finally:
-                HANDLER_OUTPUT.target = None
+                HANDLER_OUTPUT.close()
+
+
+def _warning_to(log: Any, message: Any, category: Any, filename: str, lineno: int, file: Any = None,
+                line: str | None = None) -> None:
+    log.write(warnings.formatwarning(message, category, filename, lineno, line))
