@@ -21,6 +21,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from amt.local.template import create_table
 from amt_pipeline.live import step as live_step
 from amt_pipeline.live.simulated_job import SimulatedTuningJob, span
 from amt_pipeline.live.store import ProgressStore
@@ -58,9 +59,7 @@ def run(trials: int, duplicates: float, interval: float, seed: int = 0) -> dict[
     live_step.render_progress = timed_render  # type: ignore[assignment]
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        create_table(dynamodb, TABLE)
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         clock = Clock()

@@ -21,7 +21,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from amt.local.template import LocalStack, load_template
+from amt.local.template import LocalStack, create_table, load_template
 from amt_pipeline.live import report as live_report
 from amt_pipeline.live.simulated_job import SimulatedTuningJob
 from amt_pipeline.live.step import track_trial
@@ -48,9 +48,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
-                              AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}])
+        create_table(dynamodb, TABLE)
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         yield {"dynamodb": dynamodb, "s3": s3}

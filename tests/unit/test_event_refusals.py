@@ -12,6 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from amt.local.template import create_table
 from amt_pipeline.errors import ReportInputMissing, UnusableEvent
 from amt_pipeline.events import RunStepDetail, TuningJobStateChange
 from tests.conftest import EVENTS_DIR, load_function
@@ -97,9 +98,7 @@ def test_a_handler_refuses_permanently_what_it_cannot_use(stack, lambda_context,
 def test_a_missing_report_input_is_retryable(stack, lambda_context) -> None:
     # The stored trials are not there: raise, so that the rule retries (then dead-letters) it.
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    dynamodb.create_table(TableName="idempotency", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                          BillingMode="PAY_PER_REQUEST")
+    create_table(dynamodb, "idempotency")
     from amt_pipeline.aws.idempotency import forget_persistence
 
     forget_persistence()

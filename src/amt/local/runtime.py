@@ -27,7 +27,7 @@ import boto3
 from amt.local.emulator import AwsEmulator
 from amt.local.functions import LocalFunctions
 from amt.local.links import LINK_FUNCTION, LinkServer, LinkState, link_server, object_reader, restore_reports
-from amt.local.template import LocalStack, load_template
+from amt.local.template import LocalStack, create_table, load_template
 from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.trials.learning_curves import NAMESPACE, host_dimension
 
@@ -193,14 +193,8 @@ class LocalPipeline:
                 s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=versioning)
             stack.physical[logical_id], stack.arns[logical_id] = name, f"arn:aws:s3:::{name}"
         dynamodb = boto3.client("dynamodb")
-        for logical_id, resource in stack.resources_of_type("AWS::DynamoDB::Table").items():
-            props = resource["Properties"]
-            arn = dynamodb.create_table(
-                TableName=f"{STACK_NAME}-{logical_id}",
-                AttributeDefinitions=props["AttributeDefinitions"],
-                KeySchema=props["KeySchema"],
-                BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
-            )["TableDescription"]["TableArn"]
+        for logical_id in stack.resources_of_type("AWS::DynamoDB::Table"):
+            arn = create_table(dynamodb, f"{STACK_NAME}-{logical_id}", logical_id, stack.template)
             stack.physical[logical_id], stack.arns[logical_id] = f"{STACK_NAME}-{logical_id}", arn
         sns = boto3.client("sns")
         for logical_id in stack.resources_of_type("AWS::SNS::Topic"):

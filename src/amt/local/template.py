@@ -55,6 +55,19 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
 
 
+def create_table(dynamodb: Any, name: str, logical_id: str = "IdempotencyTable",
+                 template: dict[str, Any] | None = None) -> str:
+    """Create the template's DynamoDB table ``logical_id`` as ``name`` (keys and billing as the
+    template says: the runtime, the tests and the benches share one schema). Returns its ARN."""
+    props = (template or load_template())["Resources"][logical_id]["Properties"]
+    return str(dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=props["AttributeDefinitions"],
+        KeySchema=props["KeySchema"],
+        BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+    )["TableDescription"]["TableArn"])
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
