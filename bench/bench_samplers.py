@@ -39,19 +39,12 @@ import optuna  # noqa: E402
 from amt.local.engine import search  # noqa: E402
 from amt.local.engine.gp_sampler import GPSampler  # noqa: E402
 from amt.local.engine.ranges import parse_ranges  # noqa: E402
+from tests.engine.conftest import POST_RANGES  # noqa: E402
 
 CEILING = 0.89815  # the post's best; a 400-trial search on XGBoost 1.5.2 found nothing above it
 REFERENCES = {  # hyperparameters -> the value the post / the issue records on XGBoost 1.5.2
     (("alpha", "0.2"), ("eta", "0.2"), ("max_depth", "5")): 0.84815,
     (("alpha", "0.05246"), ("eta", "0.4335"), ("max_depth", "3"), ("min_child_weight", "0.21881")): 0.89815,
-}
-POST_RANGES = {
-    "ContinuousParameterRanges": [
-        {"Name": "alpha", "MinValue": "0.01", "MaxValue": "0.5", "ScalingType": "Auto"},
-        {"Name": "eta", "MinValue": "0.1", "MaxValue": "0.5", "ScalingType": "Auto"},
-        {"Name": "min_child_weight", "MinValue": "0", "MaxValue": "2", "ScalingType": "Auto"},
-    ],
-    "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}],
 }
 INTS = ("max_depth",)
 

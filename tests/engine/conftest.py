@@ -97,6 +97,17 @@ STATIC = {
 }
 
 
+# The post's search space, as CreateHyperParameterTuningJob's ParameterRanges.
+POST_RANGES = {
+    "ContinuousParameterRanges": [
+        {"Name": "alpha", "MinValue": "0.01", "MaxValue": "0.5", "ScalingType": "Auto"},
+        {"Name": "eta", "MinValue": "0.1", "MaxValue": "0.5", "ScalingType": "Auto"},
+        {"Name": "min_child_weight", "MinValue": "0", "MaxValue": "2", "ScalingType": "Auto"},
+    ],
+    "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}],
+}
+
+
 def tuning_request(
     name: str = "amt-test",
     *,
@@ -111,16 +122,7 @@ def tuning_request(
     """The post's request, shrunk: same ranges, fewer jobs and rounds."""
     static = dict(STATIC if static is None else static)
     if ranges is None:
-        ranges = {
-            "ContinuousParameterRanges": [
-                {"Name": "alpha", "MinValue": "0.01", "MaxValue": "0.5", "ScalingType": "Auto"},
-                {"Name": "eta", "MinValue": "0.1", "MaxValue": "0.5", "ScalingType": "Auto"},
-                {"Name": "min_child_weight", "MinValue": "0", "MaxValue": "2", "ScalingType": "Auto"},
-            ],
-            "IntegerParameterRanges": [
-                {"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}
-            ],
-        }
+        ranges = copy.deepcopy(POST_RANGES)
     for group in ranges.values():
         for r in group:
             static.pop(r["Name"], None)

@@ -13,15 +13,7 @@ import pytest
 from amt.local.engine import search
 from amt.local.engine.gp_sampler import _GP, GPSampler, _Coder, _copula, _kumaraswamy, uses_log
 from amt.local.engine.ranges import Range, parse_ranges
-
-POST_RANGES = {
-    "ContinuousParameterRanges": [
-        {"Name": "alpha", "MinValue": "0.01", "MaxValue": "0.5", "ScalingType": "Auto"},
-        {"Name": "eta", "MinValue": "0.1", "MaxValue": "0.5", "ScalingType": "Auto"},
-        {"Name": "min_child_weight", "MinValue": "0", "MaxValue": "2", "ScalingType": "Auto"},
-    ],
-    "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "1", "MaxValue": "10", "ScalingType": "Auto"}],
-}
+from tests.engine.conftest import POST_RANGES
 
 MIXED_RANGES = {
     "ContinuousParameterRanges": [
