@@ -174,3 +174,13 @@ def trials(engine: LocalSageMaker, name: str, **kwargs: Any) -> list[dict]:
         token = page.get("NextToken")
         if not token:
             return out
+
+
+def training_request(name: str, hyperparameters: dict[str, str], definition: dict | None = None,
+                     image: str | None = None) -> dict:
+    """A CreateTrainingJob request from a tuning job's TrainingJobDefinition (the baseline's shape)."""
+    d = definition or tuning_request()["TrainingJobDefinition"]
+    algorithm = {**d["AlgorithmSpecification"], **({"TrainingImage": image} if image else {})}
+    keep = ("RoleArn", "InputDataConfig", "OutputDataConfig", "ResourceConfig", "StoppingCondition")
+    return {"TrainingJobName": name, "HyperParameters": hyperparameters, "AlgorithmSpecification": algorithm,
+            **{k: d[k] for k in keep}}

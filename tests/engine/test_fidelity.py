@@ -10,24 +10,14 @@ from __future__ import annotations
 import pytest
 
 from amt.local.images import IMAGES
-from tests.engine.conftest import IMAGE, STATIC, tuning_request
+from tests.engine.conftest import IMAGE, STATIC, training_request
 
 POST_STATIC = {**STATIC, "num_round": "200"}
 POST_BEST = {"alpha": "0.05246", "eta": "0.4335", "max_depth": "3", "min_child_weight": "0.21881"}
 
 
 def train(engine, name: str, hyperparameters: dict[str, str], image: str = IMAGE) -> dict:
-    definition = tuning_request()["TrainingJobDefinition"]
-    engine.create_training_job(
-        TrainingJobName=name,
-        HyperParameters=hyperparameters,
-        AlgorithmSpecification={**definition["AlgorithmSpecification"], "TrainingImage": image},
-        RoleArn=definition["RoleArn"],
-        InputDataConfig=definition["InputDataConfig"],
-        OutputDataConfig=definition["OutputDataConfig"],
-        ResourceConfig=definition["ResourceConfig"],
-        StoppingCondition=definition["StoppingCondition"],
-    )
+    engine.create_training_job(**training_request(name, hyperparameters, image=image))
     engine.wait(300)
     job = engine.describe_training_job(TrainingJobName=name)
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")

@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 
 from amt.local.engine import LocalSageMakerError
-from tests.engine.conftest import tuning_request
+from tests.engine.conftest import training_request, tuning_request
 
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 
@@ -184,21 +184,8 @@ def test_responses_have_boto3_shapes(engine) -> None:
     request["TrainingJobDefinition"]["StaticHyperParameters"]["num_round"] = "3"
     engine.create_hyper_parameter_tuning_job(**request)
     definition = request["TrainingJobDefinition"]
-    engine.create_training_job(
-        TrainingJobName="amt-shape-baseline",
-        HyperParameters={
-            **definition["StaticHyperParameters"],
-            "max_depth": "5",
-            "alpha": "0.2",
-            "eta": "0.2",
-        },
-        AlgorithmSpecification=definition["AlgorithmSpecification"],
-        RoleArn=definition["RoleArn"],
-        InputDataConfig=definition["InputDataConfig"],
-        OutputDataConfig=definition["OutputDataConfig"],
-        ResourceConfig=definition["ResourceConfig"],
-        StoppingCondition=definition["StoppingCondition"],
-    )
+    baseline_hps = {**definition["StaticHyperParameters"], "max_depth": "5", "alpha": "0.2", "eta": "0.2"}
+    engine.create_training_job(**training_request("amt-shape-baseline", baseline_hps, definition))
     engine.wait(60)
     # Then every response fits botocore's output shape
     desc = engine.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName="amt-shape")
@@ -218,14 +205,5 @@ def test_responses_have_boto3_shapes(engine) -> None:
     }
     assert len(engine.metric_history("amt-shape-baseline")["validation:accuracy"]) == 3
     with pytest.raises(LocalSageMakerError) as err:
-        engine.create_training_job(
-            TrainingJobName="amt-shape-baseline",
-            HyperParameters={"num_round": "1"},
-            AlgorithmSpecification=definition["AlgorithmSpecification"],
-            RoleArn=definition["RoleArn"],
-            InputDataConfig=definition["InputDataConfig"],
-            OutputDataConfig=definition["OutputDataConfig"],
-            ResourceConfig=definition["ResourceConfig"],
-            StoppingCondition=definition["StoppingCondition"],
-        )
+        engine.create_training_job(**training_request("amt-shape-baseline", {"num_round": "1"}, definition))
     assert err.value.code == "ResourceInUse"
