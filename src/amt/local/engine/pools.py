@@ -27,7 +27,6 @@ import numpy as np
 import amt.local.engine.algorithm as algorithm
 from amt.local.images import TrainerPool, image_for_uri, prepare_image
 from amt.local.images.workers import WorkerFarm, shared_farm
-from amt_pipeline.run.xgboost_algorithm import METRIC_DIRECTIONS
 
 
 @dataclass(frozen=True)
@@ -104,8 +103,7 @@ class ImageTrialPool:
             hyperparameters = algorithm.parse_hyperparameters(spec["hyperparameters"], self._version)
         except algorithm.ClientError as e:
             return _done(failed(f"ClientError: {e}"))
-        future = self._trainer.submit(trial, {**spec, "hyperparameters": hyperparameters})
-        return _with_metric_definitions(future)
+        return self._trainer.submit(trial, {**spec, "hyperparameters": hyperparameters})
 
     def request_stop(self, trial: str) -> None:
         self._trainer.request_stop(trial)
@@ -113,30 +111,6 @@ class ImageTrialPool:
     def shutdown(self, cancel: bool = False) -> None:
         self._trainer.shutdown(cancel)
         shutil.rmtree(self._scratch, ignore_errors=True)
-
-
-def _captured(name: str) -> bool:
-    """What SageMaker's metric definitions for the built-in XGBoost capture from the log: the
-    container's metrics, on the train and the validation channel (``train:accuracy``, ...)."""
-    channel, _, metric = name.partition(":")
-    return channel in ("train", "validation") and metric in METRIC_DIRECTIONS
-
-
-def _with_metric_definitions(future: cf.Future[dict[str, Any]]) -> cf.Future[dict[str, Any]]:
-    """SageMaker keeps the final values of the metrics its definitions for the algorithm capture."""
-    out: cf.Future[dict[str, Any]] = cf.Future()
-
-    def copy(done: cf.Future[dict[str, Any]]) -> None:
-        try:
-            result = done.result()
-        except BaseException as e:  # noqa: BLE001 - handed on to the coordinator, which fails the trial
-            out.set_exception(e)
-            return
-        final = result.get("final_metrics") or {}
-        out.set_result({**result, "final_metrics": {k: v for k, v in final.items() if _captured(k)}})
-
-    future.add_done_callback(copy)
-    return out
 
 
 def image_pool(request: PoolRequest) -> TrialPool:

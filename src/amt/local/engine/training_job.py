@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from amt.local.engine.records import StoredRecord, drop_none, now, tags_dict, to_datetime, to_millis
+from amt_pipeline.run.xgboost_algorithm import METRIC_DIRECTIONS
 
 
 @dataclass(eq=False)
@@ -124,7 +125,7 @@ class TrainingJob(StoredRecord):
         self.training_end_time = result.get("end") or t
         self.last_modified_time = t
         self.failure_reason = result.get("failure_reason")
-        self.final_metrics = result.get("final_metrics") or {}
+        self.final_metrics = {k: v for k, v in (result.get("final_metrics") or {}).items() if _captured(k)}
         self.objective = objective
         self.objective_status = ("Succeeded" if objective is not None else "Failed") if scored else None
         self.stop_reason = result.get("stop_reason")
@@ -246,3 +247,10 @@ _DEFINITION_FLAGS = (
     "EnableManagedSpotTraining",
 )
 _NOT_IN_TRAINING_EVENTS = ("FinalMetricDataList", "TrainingTimeInSeconds", "BillableTimeInSeconds")
+
+
+def _captured(name: str) -> bool:
+    """What SageMaker's metric definitions for the built-in XGBoost capture from the log, and so
+    what FinalMetricDataList holds: the container's metrics on the train and validation channels."""
+    channel, _, metric = name.partition(":")
+    return channel in ("train", "validation") and metric in METRIC_DIRECTIONS
