@@ -101,7 +101,7 @@ def model_tar_gz(raw_model: bytes) -> bytes:
     return buf.getvalue()
 
 
-def xgb_params(hp: Mapping[str, Any], n_rows: int) -> tuple[dict[str, Any], int, int | None, list[str]]:
+def xgb_params(hp: Mapping[str, Any]) -> tuple[dict[str, Any], int, int | None, list[str]]:
     """Typed hyperparameters -> (xgboost params, num_round, early_stopping_rounds, container metrics)."""
     params = {k: v for k, v in hp.items() if k not in IGNORED}
     num_round = params.pop("num_round")
@@ -167,7 +167,7 @@ def train(hp: Mapping[str, Any], dtrain: Any, dvalidation: Any | None, objective
     import xgboost as xgb
 
     started = time.perf_counter()
-    params, num_round, early_rounds, custom = xgb_params(hp, dtrain.num_row())
+    params, num_round, early_rounds, custom = xgb_params(hp)
     evals = [(dtrain, "train")] + ([(dvalidation, "validation")] if dvalidation is not None else [])
     stop: dict[str, str] = {}
     rule: StopRule = stop_rule or (lambda _round, _value: None)

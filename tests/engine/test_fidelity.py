@@ -47,3 +47,14 @@ def test_an_image_without_a_local_environment_is_refused_with_the_reason(engine)
 
     with pytest.raises(LocalSageMakerError, match=r"sagemaker-xgboost:1\.3-1 \(XGBoost 1\.3\.3 needs numpy 1"):
         train(engine, "amt-old", POST_STATIC, IMAGE.replace(":1.5-1", ":1.3-1"))
+
+
+def test_the_container_side_and_the_layer_agree_on_the_containers_metrics() -> None:
+    """amt_container may not import the layer (it runs in the image's environment): its copies of the
+    container's constants must stay equal to the layer's (amt_pipeline.run.xgboost_rules)."""
+    from amt_container.metrics import CUSTOM_METRICS
+    from amt_container.training import MAXIMIZE_METRICS
+    from amt_pipeline.run import xgboost_rules
+
+    assert set(MAXIMIZE_METRICS) == set(xgboost_rules.XGB_MAXIMIZE_METRICS)
+    assert set(CUSTOM_METRICS) <= set(xgboost_rules.XGB_MAXIMIZE_METRICS + xgboost_rules.XGB_MINIMIZE_METRICS)
