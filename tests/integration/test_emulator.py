@@ -76,3 +76,48 @@ def test_hooks_are_inert_outside_the_emulator() -> None:
     from amt.local.emulator import HOOKS
 
     assert HOOKS.sagemaker is None and HOOKS.lambda_invoker is None
+
+
+def test_metric_queries_answer_as_motos_own_code() -> None:
+    # emulator._index_metric_queries replaces moto's GetMetricData scan: same answers, query by query.
+    from datetime import timedelta
+
+    from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
+
+    start = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    with AwsEmulator(region="us-east-1", lambda_invoker=echo, sagemaker=TinySageMaker()):
+        cloudwatch = boto3.client("cloudwatch")
+        for job in ("a", "b"):
+            cloudwatch.put_metric_data(Namespace="/aws/sagemaker/TrainingJobs", MetricData=[
+                {"MetricName": metric, "Dimensions": [{"Name": "Host", "Value": f"{job}/algo-1"}],
+                 "Value": round(0.1 * i + (job == "b"), 3), "Timestamp": start + timedelta(seconds=i // 2),
+                 "Unit": "Count" if i % 3 else "None", "StorageResolution": 1}
+                for metric in ("validation:accuracy", "train:accuracy") for i in range(12)
+            ])
+        cloudwatch.put_metric_data(Namespace="Other", MetricData=[
+            {"MetricName": "validation:accuracy", "Value": 9.0, "Timestamp": start, "StorageResolution": 1}])
+
+        def query(i: int, metric: str, job: str | None, period: int, stat: str, unit: str | None = None) -> dict:
+            stat_query = {"Metric": {"Namespace": "/aws/sagemaker/TrainingJobs", "MetricName": metric},
+                          "Period": period, "Stat": stat}
+            if job:
+                stat_query["Metric"]["Dimensions"] = [{"Name": "Host", "Value": f"{job}/algo-1"}]
+            if unit:
+                stat_query["Unit"] = unit
+            return {"Id": f"q{i}", "MetricStat": stat_query, "ReturnData": i != 3}
+
+        queries = [query(0, "validation:accuracy", "a", 1, "Maximum"), query(1, "train:accuracy", "b", 2, "Sum"),
+                   query(2, "validation:accuracy", None, 3, "Average"), query(3, "train:accuracy", "a", 1, "Minimum"),
+                   query(4, "validation:accuracy", "b", 1, "SampleCount", "Count"),
+                   query(5, "missing", "a", 1, "Maximum")]
+        window = {"StartTime": start - timedelta(seconds=1), "EndTime": start + timedelta(seconds=5)}
+        answers = {scan: cloudwatch.get_metric_data(MetricDataQueries=queries, ScanBy=scan, **window)
+                   for scan in ("TimestampAscending", "TimestampDescending")}
+        backend = cloudwatch_backends["123456789012"]["us-east-1"]
+        naive_window = [window[k].replace(tzinfo=None) for k in ("StartTime", "EndTime")]
+        for scan in answers:
+            ours = backend.get_metric_data(queries, *naive_window, scan)
+            assert ours == CloudWatchBackend._amt_moto_get_metric_data(backend, queries, *naive_window, scan)
+        ascending = {r["Id"]: r for r in answers["TimestampAscending"]["MetricDataResults"]}
+        assert ascending["q0"]["Values"] == [0.1, 0.3, 0.5, 0.7, 0.9]  # second 5 is past the window's end
+        assert "q3" not in ascending and ascending["q5"]["Values"] == []

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -62,6 +63,12 @@ class _Hooks:
     def __init__(self) -> None:
         self.lambda_invoker: LambdaInvoker | None = None
         self.sagemaker: Any = None
+        self.events_put = 0  # PutEvents calls answered so far, by any client: a rule's target can only change then
+        self._count_lock = threading.Lock()
+
+    def count_put_events(self, **_: Any) -> None:
+        with self._count_lock:
+            self.events_put += 1
 
     def remember_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         # before-call sees the serialised request; keep the caller's own arguments for it.
@@ -121,7 +128,8 @@ def _map_optimised_integration_errors() -> None:
     """moto forwards ``arn:aws:states:::sagemaker:*`` tasks to boto3 but turns any
     error into an uncatchable States.Runtime. Step Functions names them
     ``SageMaker.AmazonSageMakerException`` (catchable, cause carrying SageMaker's
-    message and code): make moto do the same. The only patch of moto internals.
+    message and code): make moto do the same. One of two patches of moto internals
+    (the other: ``_index_metric_queries``).
     """
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
@@ -153,6 +161,68 @@ def _map_optimised_integration_errors() -> None:
     cls._amt_patched = True  # type: ignore[attr-defined]
 
 
+def _index_metric_queries() -> None:
+    """moto's GetMetricData scans every datum of the window once per query and period: a report's
+    learning curves (50 queries, 20,000 one-second datums) took 2.3 s of CPU. The same answer from
+    datums grouped by series and period first. Queries with an Expression keep moto's code."""
+    from moto.cloudwatch.exceptions import ValidationError
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    if getattr(CloudWatchBackend, "_amt_patched", False):
+        return
+    original = CloudWatchBackend.get_metric_data
+
+    def get_metric_data(self: Any, queries: list[dict[str, Any]], start_time: datetime, end_time: datetime,
+                        scan_by: str = "TimestampAscending") -> list[dict[str, Any]]:
+        if any("MetricStat" not in q for q in queries):
+            return original(self, queries, start_time, end_time, scan_by)
+        start_time, end_time = start_time.replace(microsecond=0), end_time.replace(microsecond=0)
+        if start_time >= end_time:
+            raise ValidationError("The parameter EndTime must be greater than StartTime." if start_time > end_time
+                                  else "The parameter StartTime must not equal parameter EndTime.")
+        series: dict[tuple, list[Any]] = {}
+        for md in self.get_all_metrics():
+            if start_time <= md.timestamp < end_time:
+                dims = tuple(sorted((d.name, d.value) for d in md.dimensions))
+                series.setdefault((md.namespace, md.name, dims), []).append(md)
+        answers = [_metric_stat_answer(q, series, start_time, scan_by) for q in queries]
+        return [answer for query, answer in zip(queries, answers, strict=True) if query.get("ReturnData", True)]
+
+    CloudWatchBackend.get_metric_data = get_metric_data  # type: ignore[method-assign]
+    CloudWatchBackend._amt_moto_get_metric_data = original  # type: ignore[attr-defined]  # tests compare the two
+    CloudWatchBackend._amt_patched = True  # type: ignore[attr-defined]
+
+
+def _metric_stat_answer(query: dict[str, Any], series: dict[tuple, list[Any]], start_time: datetime,
+                        scan_by: str) -> dict[str, Any]:
+    """One MetricStat query over the window's datums grouped by (namespace, name, dimensions)."""
+    from datetime import timedelta
+
+    from moto.cloudwatch.models import Statistics
+
+    stat_query = query["MetricStat"]
+    metric, stat, unit = stat_query["Metric"], stat_query["Stat"], stat_query.get("Unit")
+    dims = tuple(sorted((d["Name"], d["Value"]) for d in metric.get("Dimensions", [])))
+    period = int(stat_query["Period"])
+    if dims:
+        found = series.get((metric["Namespace"], metric["MetricName"], dims), [])
+    else:  # no dimensions: every series of that name, as moto answers
+        found = [md for (namespace, name, _), mds in series.items()
+                 if namespace == metric["Namespace"] and name == metric["MetricName"] for md in mds]
+    periods: dict[int, list[Any]] = {}
+    for md in found:
+        if not unit or md.unit == unit:
+            periods.setdefault(int((md.timestamp - start_time).total_seconds()) // period, []).append(md)
+    values, timestamps = [], []
+    for index in sorted(periods, reverse=scan_by == "TimestampDescending"):
+        stats = Statistics([stat], start_time + timedelta(seconds=index * period))
+        stats.metric_data = periods[index]
+        values.append(stats.get_statistics_for_type(stat))
+        timestamps.append(stats.timestamp)
+    return {"id": query["Id"], "label": query.get("Label") or f"{metric['MetricName']} {stat}",
+            "values": values, "timestamps": timestamps, "status_code": "Complete"}
+
+
 class _RawBody(io.BytesIO):
     """What botocore reads an HTTP body from."""
 
@@ -177,6 +247,7 @@ botocore.handlers.BUILTIN_HANDLERS += [
     ("before-call.lambda", HOOKS.answer_invoke),
     # More specific than moto's own "before-send" handler, so it is asked first.
     ("before-send.sagemaker", HOOKS.answer_sagemaker),
+    ("after-call.events.PutEvents", HOOKS.count_put_events),
 ]
 
 
@@ -201,6 +272,7 @@ class AwsEmulator:
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
         _map_optimised_integration_errors()
+        _index_metric_queries()
         HOOKS.lambda_invoker, HOOKS.sagemaker = self._lambda_invoker, self._sagemaker
         boto3.setup_default_session()  # a session made before the hooks were registered lacks them
         reset_clients()

@@ -24,7 +24,7 @@ from typing import Any
 
 import boto3
 
-from amt.local.emulator import AwsEmulator
+from amt.local.emulator import HOOKS, AwsEmulator
 from amt.local.functions import LocalFunctions
 from amt.local.links import LINK_FUNCTION, LinkServer, LinkState, link_server, object_reader, restore_reports
 from amt.local.template import LocalStack, create_table, load_template
@@ -98,6 +98,7 @@ class LocalPipeline:
         self._events: Queue[dict[str, Any]] = Queue()
         self._rule_queues: dict[str, tuple[str, int]] = {}  # queue url -> (function, max retries)
         self._clients: dict[str, Any] = {}  # the run's emulator clients: a new one costs ~30 ms, not once a poll
+        self._events_put_seen = -1  # HOOKS.events_put when the rules' queues were last drained
 
     # ------------------------------------------------------------ engine
     def _make_engine(self, storage: Any) -> Any:
@@ -120,6 +121,7 @@ class LocalPipeline:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         (self.out_dir / "logs").mkdir(exist_ok=True)
         self._clients.clear()  # a new emulator: the last run's clients would reach the last one
+        self._events_put_seen = -1
         # The emulator's hooks need the functions and the engine, which need the emulated resources.
         live: dict[str, Any] = {}
 
@@ -319,30 +321,42 @@ class LocalPipeline:
 
     def _deliver_events(self, until_quiet: bool = False) -> None:
         """Engine events -> EventBridge (the template's rules match them) -> queues -> handlers."""
-        events, sqs = self._aws("events"), self._aws("sqs")
+        sqs = self._aws("sqs")
         while True:
+            self._put_engine_events()
+            if HOOKS.events_put == self._events_put_seen:
+                return  # no PutEvents since the queues were last drained: nothing can be waiting
+            self._events_put_seen = HOOKS.events_put
             delivered = 0
-            while True:
-                try:
-                    event = self._events.get_nowait()
-                except Empty:
-                    break
-                if event["detail-type"] == TRAINING_JOB_STATE_CHANGE:
-                    self._publish_training_metrics(event["detail"])
-                events.put_events(Entries=[{
-                    "Source": event["source"],
-                    "DetailType": event["detail-type"],
-                    "Detail": json.dumps(event["detail"], default=str),
-                    "Resources": event.get("resources", []),
-                }])
             for url, (function, max_retries) in self._rule_queues.items():
                 messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                if len(messages) == 10:
+                    self._events_put_seen = -1  # more may wait behind a full batch: look again next time
                 for message in messages:
                     delivered += 1
                     self._deliver(function, max_retries, message)
                     sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
             if not until_quiet or (delivered == 0 and self._events.empty()):
                 return
+
+    def _put_engine_events(self) -> None:
+        """The engine's events so far, ten to a PutEvents call (its limit), in order."""
+        entries = []
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except Empty:
+                break
+            if event["detail-type"] == TRAINING_JOB_STATE_CHANGE:
+                self._publish_training_metrics(event["detail"])
+            entries.append({
+                "Source": event["source"],
+                "DetailType": event["detail-type"],
+                "Detail": json.dumps(event["detail"], default=str),
+                "Resources": event.get("resources", []),
+            })
+        for offset in range(0, len(entries), 10):
+            self._aws("events").put_events(Entries=entries[offset:offset + 10])
 
     def _publish_training_metrics(self, detail: dict[str, Any]) -> None:
         """What SageMaker does with an algorithm's metric lines: one CloudWatch series per
