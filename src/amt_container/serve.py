@@ -68,9 +68,22 @@ class Worker:
         return {**outcome.to_dict(), "start": started, "end": time.time()}
 
 
+def _import_training_stack() -> None:
+    """XGBoost, numpy and scikit-learn at boot: a pool starts its workers before it reads its channels,
+    so the imports (~0.7 s) happen while the engine works, not when the first trial asks. A broken
+    stack is left for the first request to report (as the trial's failure), not a dead process."""
+    try:
+        import xgboost  # noqa: F401
+
+        from amt_container import stopping, training  # noqa: F401
+    except Exception:  # noqa: BLE001, S110 - the first request imports again and reports the error
+        pass
+
+
 def main() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     warnings.simplefilter("ignore")  # xgboost's and scikit-learn's warnings would only reach stderr
+    _import_training_stack()
     protocol_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # whatever prints to stdout lands on stderr
     protocol_in = sys.stdin.buffer

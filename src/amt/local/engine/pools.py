@@ -80,6 +80,7 @@ class ImageTrialPool:
         image = image_for_uri(request.image)
         self._version = image.version
         env = prepare_image(image)
+        workers = [farm.acquire(env) for _ in range(max(1, request.size))]  # cold ones boot while we parse
         self._scratch = Path(tempfile.mkdtemp(prefix="amt-channels-"))
         self._channel_errors: dict[str, str] = {}
         paths: dict[str, Path] = {}
@@ -93,7 +94,7 @@ class ImageTrialPool:
             np.savez(paths[name], features=features, labels=labels)
         if "train" not in paths and "train" not in self._channel_errors:
             self._channel_errors["train"] = "ClientError: No data in training channel"
-        self._trainer = TrainerPool(farm, env, paths, request.size, self._scratch)
+        self._trainer = TrainerPool(farm, env, paths, workers, self._scratch)
 
     def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[dict[str, Any]]:
         for channel in ("train", "validation"):

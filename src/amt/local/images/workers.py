@@ -1,8 +1,9 @@
 """Long-lived training processes of image environments, and the per-job pool that feeds them.
 
 A ``WorkerFarm`` keeps worker processes alive between jobs (a warm container, locally): a job's
-``TrainerPool`` borrows at most ``size`` of them, loads its channels into each once, and hands
-each trial to whichever worker is free, so every worker stays busy while trials are queued.
+``TrainerPool`` takes its ``size`` workers when the job starts (a cold one imports XGBoost while
+the job reads its channels), loads its channels into each once, and hands each trial to whichever
+worker is free, so every worker stays busy while trials are queued; they go back at the job's end.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import concurrent.futures as cf
 import contextlib
 import logging
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -137,16 +139,21 @@ def _stderr_is_real() -> bool:
 
 
 class TrainerPool:
-    """The training slots of one job: at most ``size`` trials at once, each in a warm worker."""
+    """The training slots of one job: its ``size`` workers, taken from the farm at once, one trial each."""
 
-    def __init__(self, farm: WorkerFarm, env: ImageEnvironment, channels: dict[str, Path], size: int,
-                 scratch: Path) -> None:
+    def __init__(self, farm: WorkerFarm, env: ImageEnvironment, channels: dict[str, Path],
+                 workers: list[WorkerProcess], scratch: Path) -> None:
         self._farm = farm
         self._env = env
         self._channels = {name: str(path) for name, path in channels.items()}
         self._stops = scratch / "stop"
         self._stops.mkdir(parents=True, exist_ok=True)
-        self._executor = cf.ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="trainer")
+        self._free: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
+        for worker in workers:
+            self._free.put(worker)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._executor = cf.ThreadPoolExecutor(max_workers=max(1, len(workers)), thread_name_prefix="trainer")
 
     def stop_file(self, trial: str) -> Path:
         return self._stops / trial
@@ -159,20 +166,35 @@ class TrainerPool:
 
     def _train(self, spec: dict[str, Any]) -> dict[str, Any]:
         started = time.time()
-        worker = self._farm.acquire(self._env)
+        worker = self._free.get()  # one per executor thread: never waits
         try:
             worker.load(self._channels)
             result: dict[str, Any] = worker.request("train", spec)
         except WorkerCrashed as e:
             worker.close()
+            self._give_back(self._farm.acquire(self._env))  # a fresh process for the next trial
             return {
                 "status": "Failed",
                 "failure_reason": f"AlgorithmError: {e}",
                 "start": started,
                 "end": time.time(),
             }
-        self._farm.release(worker)
+        self._give_back(worker)
         return result
+
+    def _give_back(self, worker: WorkerProcess) -> None:
+        with self._lock:
+            if not self._closed:
+                self._free.put(worker)
+                return
+        self._farm.release(worker)  # the job ended while this trial ran
 
     def shutdown(self, cancel: bool = False) -> None:
         self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                self._farm.release(self._free.get_nowait())
+            except queue.Empty:
+                return
