@@ -1,6 +1,6 @@
 """TrackProgress: on a training-job state change of one of this stack's tuning jobs, update
-the run's progress record and, at most once a minute per run, re-render its report as an
-in-progress report (amt_pipeline.live)."""
+the run's progress record and, when a trial ended, at most once a minute per run, re-render its
+report as an in-progress report (amt_pipeline.live)."""
 
 from __future__ import annotations
 

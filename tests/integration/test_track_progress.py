@@ -142,6 +142,29 @@ def test_the_handler_reads_the_sample_event_and_counts_it(aws: dict, monkeypatch
     assert record["count_Completed"] == 1
 
 
+def test_a_trials_start_is_counted_but_only_its_end_claims_a_render(aws: dict, monkeypatch: pytest.MonkeyPatch,
+                                                                     lambda_context: Any) -> None:
+    from tests.conftest import load_function
+
+    monkeypatch.setenv("BUCKET_NAME", BUCKET)
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", TABLE)
+    monkeypatch.setenv("RENDER_INTERVAL_SECONDS", "60")
+    monkeypatch.setattr("amt_pipeline.live.step.render_progress", lambda *a, **k: True)
+    handler = load_function("track_progress").lambda_handler
+    completed = json.loads((EVENTS / "sagemaker-training-job-completed.json").read_text())
+    started = json.loads(json.dumps(completed))
+    started["detail"]["TrainingJobStatus"] = "InProgress"
+
+    first = handler(started, lambda_context)
+    record = ProgressStore(aws["dynamodb"], TABLE).read("amt-20261128-101500-ab12")
+    assert first["counted"] and not first["rendered"]
+    assert record["count_InProgress"] == 1 and "rendered_at" not in record and "render_claims" not in record
+
+    second = handler(completed, lambda_context)
+    record = ProgressStore(aws["dynamodb"], TABLE).read("amt-20261128-101500-ab12")
+    assert second["counted"] and second["rendered"] and record["render_claims"] == 1
+
+
 # --- the record -----------------------------------------------------------------------------------
 
 def test_duplicates_and_out_of_order_events_count_each_trial_once_at_its_latest_status(aws: dict) -> None:

@@ -1,7 +1,8 @@
-"""TrackProgress: one training-job state change -> the run's progress record, and at most
-once per render interval an in-progress report.
+"""TrackProgress: one training-job state change -> the run's progress record, and, when a
+trial ended, at most once per render interval an in-progress report.
 
-Per event: a few DynamoDB writes (store.ProgressStore), no SageMaker call. Per render
+Per event: a few DynamoDB writes (store.ProgressStore), no SageMaker call; per ended trial
+one more (the render claim). Per render
 (debounced by a conditional timestamp on the run's record): one
 DescribeHyperParameterTuningJob, ceil(trials / 100) list calls, the baseline's describe,
 the render, one HEAD and one conditional PUT.
@@ -46,7 +47,9 @@ def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemak
         notifier.publish(*first_failure_message(change, layout.run_id))
         notified = True
     rendered, error = False, None
-    if move is not None and store.claim_render(layout.run_id, interval_seconds):
+    # Only a trial's end changes what the report shows (a start adds a row with no value): only then
+    # is a render claimed, which also spares every InProgress event a conditional write that fails.
+    if move is not None and change.ended and store.claim_render(layout.run_id, interval_seconds):
         try:
             rendered = render_progress(sagemaker, store, s3, layout, change.tuning_job_name,
                                        now=datetime.fromtimestamp(store.clock(), UTC))
