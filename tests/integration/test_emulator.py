@@ -35,7 +35,7 @@ def echo(function: str, payload: bytes) -> tuple[bytes, str | None]:
 
 
 def test_moto_is_the_pinned_version() -> None:
-    # emulator.py patches one moto class and relies on its passthrough config: re-check both on upgrade.
+    # emulator.py patches two moto classes and relies on its passthrough config: re-check all on upgrade.
     assert version("moto") == PINNED_MOTO
 
 
