@@ -15,6 +15,7 @@ and answers them, as moto's ``responses.py`` does; the rest lives beside it:
 from __future__ import annotations
 
 import contextlib
+import importlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -50,6 +51,16 @@ _TIME_FILTERS = (  # request field, job attribute, after (else before)
 )
 
 
+# What a job's first steps import: its pool reads CSV with pandas, the Bayesian strategy needs scipy
+# (1-3 s under load). Imported while the caller provisions, not while the first trials wait for them.
+_JOB_IMPORTS = ("pandas", "scipy.stats", "scipy.optimize")
+
+
+def _import_in_background(modules: tuple[str, ...]) -> None:
+    threading.Thread(target=lambda: [importlib.import_module(m) for m in modules],
+                     name="amt-engine-imports").start()
+
+
 class LocalSageMaker:
     def __init__(
         self,
@@ -69,6 +80,7 @@ class LocalSageMaker:
         self.workers = max(1, int(workers))
         self._jobs = JobRegistry(Path(state_dir), emit_event, region, account_id)
         self._coordinator = Coordinator(self._jobs, storage, pool_factory, on_progress)
+        _import_in_background(_JOB_IMPORTS)
 
     # --- tuning jobs ------------------------------------------------------------------------------
 
