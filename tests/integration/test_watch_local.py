@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 QUICK = json.loads((ROOT / "examples" / "quick.json").read_text())
 
 
-def test_watch_local_follows_a_run_to_its_end_and_the_final_report_replaces_the_live_one(tmp_path: Path) -> None:
-    out = tmp_path / "run"
+def test_watch_local_follows_a_run_to_its_end_and_the_final_report_replaces_the_live_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = Path("run")  # relative, as `amt local run`'s default (amt-local) is
     live_stream = io.StringIO()
     live = LocalLiveView(out, stream=live_stream, terminal=False, min_seconds=0.2)
     result: dict[str, Any] = {}
@@ -58,6 +60,7 @@ def test_watch_local_follows_a_run_to_its_end_and_the_final_report_replaces_the_
     run_result = result["run"]
     assert run_result.succeeded and run_result.report_path is not None
     assert live.copies >= 1  # the in-progress report was there to open while the job ran
-    assert "report so far: file://" in live_stream.getvalue()
+    assert f"report so far: {(tmp_path / 'run' / 'bucket').as_uri()}/runs/" in live_stream.getvalue()
+    assert "Traceback" not in live_stream.getvalue()
     final = run_result.report_path.read_text()
     assert "amt-in-progress" not in final and "http-equiv='refresh'" not in final

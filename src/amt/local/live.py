@@ -27,7 +27,7 @@ from amt_pipeline.run.layout import RunLayout
 class LocalLiveView:
     def __init__(self, out_dir: Path, *, stream: TextIO | None = None, terminal: bool | None = None,
                  min_seconds: float = 1.0, clock: Any = time.monotonic):
-        self.out_dir = Path(out_dir)
+        self.out_dir = Path(out_dir).resolve()  # the report link is a file:// URI, which needs an absolute path
         self.view = LiveView(stream or sys.stderr, terminal=terminal)
         self.min_seconds, self.clock = min_seconds, clock
         self._engine: Any = None
