@@ -251,3 +251,40 @@ def test_pending_trials_modes(pending: str) -> None:
     history = _run(GPSampler(ranges, seed=4, pending=pending), ranges, _bowl, total=16)
     assert len({tuple(sorted(h.items())) for h, _ in history}) == 16
     assert min(v for _, v in history[10:]) < min(v for _, v in history[:10])
+
+
+def test_candidates_steps_and_faces() -> None:
+    """Local steps at every scale asked for, and (``boundary``) candidates on the bounds of the
+    continuous ranges, never of the integer one; all snapped to values a job can receive."""
+    ranges = _ranges(POST_RANGES)
+    sampler = GPSampler(ranges, seed=3, boundary=300, local_scales=(0.005, 0.02, 0.08))
+    rng = np.random.default_rng(0)
+    X = sampler._coder.snap(rng.random((12, sampler._coder.dim)))
+    z = _copula(rng.random(12))
+    C = sampler._candidates(X, z, rng)
+    assert len(C) == 2000 + 5 * (1000 // 15) * 3 + 300
+    assert np.array_equal(C, sampler._coder.snap(C))
+    best = X[int(np.argmax(z))]
+    assert (np.abs(C - best).max(axis=1) < 0.02).sum() > 30  # the smallest steps stay near the best
+    names = [r.name for r in sampler._coder.ranges]
+    depth = names.index("max_depth")
+    faces = C[-300:]
+    cont = [i for i in range(len(names)) if i != depth]
+    assert ((faces[:, cont] == 0.0) | (faces[:, cont] == 1.0)).any(axis=1).mean() > 0.5
+    assert np.isin(np.round(faces[:, depth], 6), [0.05, 0.95]).mean() < 0.3  # max_depth 1 or 10: not pushed there
+
+
+def test_min_dist_keeps_proposals_apart() -> None:
+    ranges = _ranges(POST_RANGES)
+    sampler = GPSampler(ranges, seed=6, min_dist=0.05)
+    history = _run(sampler, ranges, _bowl, total=16)
+    xs = np.array([sampler._coder.encode({k: float(v) for k, v in h.items()}) for h, _ in history])
+    for i in range(10, len(xs)):
+        assert np.sqrt(((xs[:i] - xs[i]) ** 2).sum(axis=1)).min() >= 0.05
+
+
+def test_options_keep_determinism() -> None:
+    ranges = _ranges(POST_RANGES)
+    opts = {"boundary": 200, "min_dist": 0.01, "local_scales": (0.005, 0.02, 0.08), "noise0": 0.3}
+    runs = [_run(GPSampler(ranges, seed=s, **opts), ranges, _bowl, total=14) for s in (2, 2)]
+    assert runs[0] == runs[1]

@@ -150,8 +150,9 @@ class _GP:
     inputs warped per numeric coordinate; hyperparameters by MAP (L-BFGS-B from two starts).
     Log-normal priors keep a small history from fitting length scales of 0 or infinity."""
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, warp: np.ndarray | None) -> None:
+    def __init__(self, X: np.ndarray, y: np.ndarray, warp: np.ndarray | None, noise0: float = 0.05) -> None:
         self.X, self.y, self.dim = X, y, X.shape[1]
+        self.noise0 = noise0  # the noise prior's median
         self.warp = warp  # bool mask of the warped coordinates (None: no warping)
         self.nw = int(warp.sum()) if warp is not None else 0
         self._fit()
@@ -201,7 +202,7 @@ class _GP:
         nll = 0.5 * float(self.y @ alpha) + float(np.log(np.diag(L)).sum())
         # priors: length scales ~ logN(log 0.5, 1), signal ~ logN(0, 1), noise ~ logN(log 0.05, 1.5),
         # warping exponents ~ logN(0, 0.5) (centred on no warping)
-        mu = np.concatenate([np.full(d, math.log(0.5)), [0.0, math.log(0.05)], np.zeros(2 * k)])
+        mu = np.concatenate([np.full(d, math.log(0.5)), [0.0, math.log(self.noise0)], np.zeros(2 * k)])
         sd = np.concatenate([np.ones(d), [1.0, 1.5], np.full(2 * k, 0.5)])
         return nll + 0.5 * float((((t - mu) / sd) ** 2).sum()), grad + (t - mu) / sd**2
 
@@ -210,7 +211,7 @@ class _GP:
 
         d, k = self.dim, self.nw
         starts = [
-            np.concatenate([np.full(d, math.log(0.5)), [0.0, math.log(0.05)], np.zeros(2 * k)]),
+            np.concatenate([np.full(d, math.log(0.5)), [0.0, math.log(self.noise0)], np.zeros(2 * k)]),
             np.concatenate([np.full(d, math.log(0.2)), [0.0, math.log(0.3)], np.zeros(2 * k)]),
         ]
         bounds = [(math.log(0.01), math.log(20.0))] * d + [(math.log(0.05), math.log(20.0))]
@@ -276,7 +277,11 @@ class GPSampler(BaseSampler):
 
     The keyword options are the benchmark's switches (bench/bench_samplers.py ``--gp``): ``warping``
     (Kumaraswamy input warping), ``output`` ("copula" ranks or "standard" z-scores), ``pending``
-    ("fantasies", "believer" or "none"), ``noisy_ei`` (the fitted noise in EI's spread), ``xi``."""
+    ("fantasies", "believer" or "none"), ``noisy_ei`` (the fitted noise in EI's spread), ``xi``,
+    ``local_scales`` (the steps of the candidates around the best trials), ``boundary`` (that many
+    extra candidates with continuous coordinates moved to their nearer bound), ``min_dist`` (no
+    proposal closer than this to a trial, in the unit cube), ``noise0`` (the noise prior's median).
+    The defaults are the figures' winners; the others lost on the benchmark (bench/README.md)."""
 
     def __init__(
         self,
@@ -292,6 +297,10 @@ class GPSampler(BaseSampler):
         pending: str = "fantasies",
         n_fantasies: int = 8,
         noisy_ei: bool = True,
+        min_dist: float = 0.0,
+        boundary: int = 0,
+        local_scales: Sequence[float] = (0.02, 0.08),
+        noise0: float = 0.05,
     ) -> None:
         self._ranges = list(ranges)
         self._coder = _Coder(ranges)
@@ -305,12 +314,20 @@ class GPSampler(BaseSampler):
         self._pending = pending
         self._n_fantasies = n_fantasies
         self._noisy_ei = noisy_ei
+        self._min_dist = min_dist
+        self._boundary = boundary
+        self._local_scales = tuple(local_scales)
+        self._noise0 = noise0
         self._fallback = RandomSampler(seed=self._seed)
         self._warp_mask = np.zeros(self._coder.dim, dtype=bool)
         self._categorical = [s for r, s in zip(ranges, self._coder.slices, strict=True) if r.kind == "Categorical"]
         for r, s in zip(self._coder.ranges, self._coder.slices, strict=True):
             if r.kind != "Categorical":
                 self._warp_mask[s.start] = True
+        self._face_mask = self._warp_mask.copy()  # continuous coordinates: candidates on their bounds
+        for r, s in zip(self._coder.ranges, self._coder.slices, strict=True):
+            if r.kind == "Integer":
+                self._face_mask[s.start] = False
 
     def reseed_rng(self) -> None:
         self._fallback.reseed_rng()
@@ -362,18 +379,24 @@ class GPSampler(BaseSampler):
         cands = [rng.random((self._n_candidates, self._coder.dim))]
         if self._n_local:
             top = X[np.argsort(-z)[: min(5, len(z))]]
-            per = max(1, self._n_local // (2 * len(top)))
-            for scale in (0.02, 0.08):
+            per = max(1, self._n_local // (len(self._local_scales) * len(top)))
+            for scale in self._local_scales:
                 local = np.clip(np.repeat(top, per, axis=0) + rng.normal(0, scale, (len(top) * per, X.shape[1])), 0, 1)
                 for s in self._categorical:  # neighbours in another category too
                     flip = rng.random(len(local)) < 0.3
                     local[flip, s] = rng.random((int(flip.sum()), s.stop - s.start))
                 cands.append(local)
+        if self._boundary:
+            pool = np.vstack(cands)
+            face = pool[rng.integers(0, len(pool), self._boundary)]
+            hit = (rng.random(face.shape) < 0.3) & self._face_mask
+            face = np.where(hit, np.round(face), face)
+            cands.append(face)
         return self._coder.snap(np.vstack(cands))
 
     def _propose(self, X: np.ndarray, y: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         z = _copula(y) if self._output == "copula" else (y - y.mean()) / (y.std() or 1.0)
-        gp = _GP(X, z, self._warp_mask if self._warping else None)
+        gp = _GP(X, z, self._warp_mask if self._warping else None, self._noise0)
         C = self._candidates(X, z, rng)
         seen = np.vstack([X, P]) if len(P) else X
         extra = gp.noise if self._noisy_ei else 0.0
@@ -397,6 +420,9 @@ class GPSampler(BaseSampler):
                 axis=0,
             )
         fresh = ~(np.abs(C[:, None, :] - seen[None, :, :]).max(axis=2) < 1e-9).any(axis=1)
+        if self._min_dist:
+            far = (((C[:, None, :] - seen[None, :, :]) ** 2).sum(axis=2) >= self._min_dist**2).all(axis=1)
+            fresh &= far
         if fresh.any():
             acq = np.where(fresh, acq, -np.inf)
         return C[int(np.argmax(acq))]
