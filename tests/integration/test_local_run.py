@@ -207,6 +207,7 @@ def test_amt_local_run_through_the_cli(
     assert report.is_file() and report.is_relative_to(out.resolve() / "bucket")
     assert report.name == "index.html" and report.parent.name == "reports"
     assert "--- notification (SNS) ---" in printed and "Completed" in printed
+    assert "sagemaker-xgboost:1.5-1 trains with XGBoost 1.5.2" in printed  # examples/quick.json: the default image
     local_run.reports[(SEED, 1)] = report.parent  # a second run of SEED: the determinism test compares it
 
 

@@ -9,10 +9,13 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amt.cli.errors import EXIT_FAILED, EXIT_OK
 from amt.cli.inputs import print_field_errors, read_input
+
+if TYPE_CHECKING:
+    from amt.local.images import ImageSpec
 
 DEFAULT_LOCAL_DIR = Path("amt-local")
 
@@ -52,11 +55,13 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     except InvalidExecutionInput as error:
         print_field_errors(error)  # the state machine would fail the same way; say it at once
         return EXIT_FAILED
-    if not _pull_image(execution_input.algorithm_version):
+    image = _pull_image(execution_input.algorithm_version)
+    if image is None:
         return EXIT_FAILED
 
     out_dir = Path(args.out)
-    print(f"Running the pipeline locally (state machine, handlers and rules from template.yaml); files in {out_dir}/")
+    print(f"Running the pipeline locally (state machine, handlers and rules from template.yaml; "
+          f"sagemaker-xgboost:{image.version} trains with XGBoost {image.xgboost}); files in {out_dir}/")
     started = datetime.now(UTC)
     name = f"local-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     # The live view of `amt watch --local` (a block redrawn on a terminal, a line per change elsewhere),
@@ -69,16 +74,18 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.succeeded and result.report_path else EXIT_FAILED
 
 
-def _pull_image(version: str) -> bool:
-    """The image's environment before the run, as SageMaker pulls the image: said, and timed, the first time."""
+def _pull_image(version: str) -> ImageSpec | None:
+    """The image's environment before the run, as SageMaker pulls the image: said, and timed, the first time.
+    Its spec (version, XGBoost release), or None when the engine cannot play it."""
     from amt.local.images import UnsupportedImage, image_spec, prepare_image
 
     try:
-        prepare_image(image_spec(version), say=lambda message: print(message, file=sys.stderr, flush=True))
+        spec = image_spec(version)
+        prepare_image(spec, say=lambda message: print(message, file=sys.stderr, flush=True))
     except UnsupportedImage as error:
         print(f"algorithm_version: {error}", file=sys.stderr)
-        return False
-    return True
+        return None
+    return spec
 
 
 def _print_result(result: Any, out_dir: Path) -> None:
