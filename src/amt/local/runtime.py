@@ -103,8 +103,9 @@ class LocalPipeline:
     # ------------------------------------------------------------ engine
     def _make_engine(self, storage: Any) -> Any:
         if self.engine_factory is None:
-            from amt.local.engine import LocalSageMaker
+            from amt.local.engine import LocalSageMaker, import_job_modules_in_background
 
+            import_job_modules_in_background()  # while the stack is provisioned, before the job needs them
             self.engine_factory = LocalSageMaker
         return self.engine_factory(
             storage=storage,

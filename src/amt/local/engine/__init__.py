@@ -6,9 +6,16 @@ responses), trains real XGBoost models with the semantics of the built-in XGBoos
 SageMaker's EventBridge events. See engine.py for the map of its modules.
 """
 
-from amt.local.engine.engine import LocalSageMaker
+from amt.local.engine.engine import LocalSageMaker, import_job_modules_in_background
 from amt.local.engine.errors import LocalSageMakerError
 from amt.local.engine.storage import InMemoryObjectStore, ObjectStore
 from amt.local.engine.tuning_job import TuningProgress
 
-__all__ = ["InMemoryObjectStore", "LocalSageMaker", "LocalSageMakerError", "ObjectStore", "TuningProgress"]
+__all__ = [
+    "InMemoryObjectStore",
+    "LocalSageMaker",
+    "LocalSageMakerError",
+    "ObjectStore",
+    "TuningProgress",
+    "import_job_modules_in_background",
+]

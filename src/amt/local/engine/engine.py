@@ -52,13 +52,18 @@ _TIME_FILTERS = (  # request field, job attribute, after (else before)
 
 
 # What a job's first steps import: its pool reads CSV with pandas, the Bayesian strategy needs scipy
-# (1-3 s under load). Imported while the caller provisions, not while the first trials wait for them.
+# (1-3 s under load, while the job's workers wait for its first trials).
 _JOB_IMPORTS = ("pandas", "scipy.stats", "scipy.optimize")
+_imports_started = threading.Event()
 
 
-def _import_in_background(modules: tuple[str, ...]) -> None:
-    threading.Thread(target=lambda: [importlib.import_module(m) for m in modules],
-                     name="amt-engine-imports").start()
+def import_job_modules_in_background() -> None:
+    """For a caller with work of its own before its first job (the local runtime provisions the
+    stack): the imports happen meanwhile, once per process. Engines that only read never pay them."""
+    if not _imports_started.is_set():
+        _imports_started.set()
+        threading.Thread(target=lambda: [importlib.import_module(m) for m in _JOB_IMPORTS],
+                         name="amt-engine-imports").start()
 
 
 class LocalSageMaker:
@@ -80,7 +85,6 @@ class LocalSageMaker:
         self.workers = max(1, int(workers))
         self._jobs = JobRegistry(Path(state_dir), emit_event, region, account_id)
         self._coordinator = Coordinator(self._jobs, storage, pool_factory, on_progress)
-        _import_in_background(_JOB_IMPORTS)
 
     # --- tuning jobs ------------------------------------------------------------------------------
 
