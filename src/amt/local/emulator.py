@@ -23,7 +23,7 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
@@ -196,8 +196,6 @@ def _index_metric_queries() -> None:
 def _metric_stat_answer(query: dict[str, Any], series: dict[tuple, list[Any]], start_time: datetime,
                         scan_by: str) -> dict[str, Any]:
     """One MetricStat query over the window's datums grouped by (namespace, name, dimensions)."""
-    from datetime import timedelta
-
     from moto.cloudwatch.models import Statistics
 
     stat_query = query["MetricStat"]

@@ -319,15 +319,12 @@ class GPSampler(BaseSampler):
         self._local_scales = tuple(local_scales)
         self._noise0 = noise0
         self._fallback = RandomSampler(seed=self._seed)
-        self._warp_mask = np.zeros(self._coder.dim, dtype=bool)
         self._categorical = [s for r, s in zip(ranges, self._coder.slices, strict=True) if r.kind == "Categorical"]
+        self._warp_mask = np.zeros(self._coder.dim, dtype=bool)  # numeric coordinates
+        self._face_mask = np.zeros(self._coder.dim, dtype=bool)  # continuous ones: candidates on their bounds
         for r, s in zip(self._coder.ranges, self._coder.slices, strict=True):
-            if r.kind != "Categorical":
-                self._warp_mask[s.start] = True
-        self._face_mask = self._warp_mask.copy()  # continuous coordinates: candidates on their bounds
-        for r, s in zip(self._coder.ranges, self._coder.slices, strict=True):
-            if r.kind == "Integer":
-                self._face_mask[s.start] = False
+            self._warp_mask[s.start] = r.kind != "Categorical"
+            self._face_mask[s.start] = r.kind not in ("Categorical", "Integer")
 
     def reseed_rng(self) -> None:
         self._fallback.reseed_rng()
