@@ -2,10 +2,9 @@
 trial ended, at most once per render interval an in-progress report.
 
 Per event: a few DynamoDB writes (store.ProgressStore), no SageMaker call; per ended trial
-one more (the render claim). Per render
-(debounced by a conditional timestamp on the run's record): one
-DescribeHyperParameterTuningJob, ceil(trials / 100) list calls, the baseline's describe,
-the render, one HEAD and one conditional PUT.
+one more (the render claim). Per render (debounced by a conditional timestamp on the run's
+record): one DescribeHyperParameterTuningJob, ceil(trials / 100) list calls, the baseline's
+describe, the render, one HEAD and one conditional PUT.
 """
 
 from __future__ import annotations
