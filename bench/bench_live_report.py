@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/bench_live_report.py [--trials 500] [--duplicates 0.1] [--interval 60]
 
-A script, not a test: it prints figures. The job is amt_pipeline.live.simulated_job's (the post's
+A script, not a test: it prints figures. The job is tests.simulated_job's (the post's
 ranges, 1 trial in 7 failed, 3 in parallel: 500 trials span ~1 h 51 min). Every event goes
 through the real step (amt_pipeline.live.step.track_trial) against moto's DynamoDB and S3, with
 the real in-progress render; the store's clock is the simulated one, so the 60 s debounce
@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -23,9 +25,11 @@ from moto import mock_aws
 
 from amt.local.template import create_table
 from amt_pipeline.live import step as live_step
-from amt_pipeline.live.simulated_job import SimulatedTuningJob, span
 from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the synthetic jobs
+from tests.simulated_job import SimulatedTuningJob, span  # noqa: E402
 
 BUCKET, TABLE, REGION = "amt-bench", "amt-bench-progress", "us-east-1"
 MEMORY_GB = 1.0  # TrackProgressFunction's MemorySize (1024 MB)

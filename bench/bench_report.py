@@ -29,10 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from amt_pipeline.report.render import render_report
-from amt_pipeline.report.synthetic import report_input, training_job_summaries, tuning_job_describe
 from amt_pipeline.trials.report_input import ReportInput, json_safe
 from amt_pipeline.trials.summary import summarize
 from amt_pipeline.trials.table import trials_table
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the synthetic jobs
+from tests.synthetic import report_input, training_job_summaries, tuning_job_describe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"

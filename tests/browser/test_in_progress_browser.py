@@ -12,11 +12,11 @@ import pytest
 
 from amt_pipeline.live.progress import Progress
 from amt_pipeline.live.report import render_in_progress
-from amt_pipeline.live.simulated_job import SimulatedTuningJob
 from amt_pipeline.report.render import render_report
-from amt_pipeline.report.synthetic import START
 from amt_pipeline.trials.report_input import collect_report_input
 from tests.browser.test_report_browser import browser  # noqa: F401 (the module's Chromium fixture)
+from tests.simulated_job import SimulatedTuningJob
+from tests.synthetic import START
 
 pytestmark = pytest.mark.browser
 JOB = "amt-live"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from amt_pipeline.report.render import render_report
-from amt_pipeline.report.synthetic import report_input
 from amt_pipeline.trials.report_input import trials_csv, trials_json
+from tests.synthetic import report_input
 
 pytestmark = pytest.mark.browser
 

@@ -20,9 +20,9 @@ import pytest
 
 from amt_pipeline.report.render import render_report
 from amt_pipeline.report.safe_text import BIDI_CONTROLS
-from amt_pipeline.report.synthetic import report_input
 from amt_pipeline.trials.csv_safety import NEUTRALISE_CSV_TEXT_JS, neutralise_csv_text
 from amt_pipeline.trials.report_input import trials_csv
+from tests.synthetic import report_input
 from tests.unit.test_csv_safety import CASES
 
 pytestmark = pytest.mark.browser

@@ -1,7 +1,7 @@
 """TrackProgress in moto: the template's rule, the progress record under duplicates,
 out-of-order and concurrent events, the render debounce, and the final report winning.
 
-The tuning job is a running synthetic one (amt_pipeline.live.simulated_job): SageMaker's
+The tuning job is a running synthetic one (tests.simulated_job): SageMaker's
 read calls answer as at the simulated moment, and the store's clock is that moment, so a
 job of 200 trials spread over an hour runs in seconds.
 """
@@ -23,11 +23,11 @@ from moto import mock_aws
 
 from amt.local.template import LocalStack, create_table, load_template
 from amt_pipeline.live import report as live_report
-from amt_pipeline.live.simulated_job import SimulatedTuningJob
 from amt_pipeline.live.step import track_trial
 from amt_pipeline.live.store import ProgressStore, recent_trials
 from amt_pipeline.live.trial_event import TrainingJobStateChange, TrainingJobStateChangeEvent
-from amt_pipeline.report.synthetic import START
+from tests.simulated_job import SimulatedTuningJob
+from tests.synthetic import START
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 BUCKET = "amt-pipeline-data-123456789012"

@@ -30,8 +30,8 @@ import botocore.session
 import pandas as pd
 import pytest
 
-from amt_pipeline.report.synthetic import START, training_job_summaries, tuning_job_describe
 from amt_pipeline.trials.table import fetch_training_jobs, sdk_columns, trials_table
+from tests.synthetic import START, training_job_summaries, tuning_job_describe
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "sdk_trials_dataframe.py"

@@ -6,7 +6,6 @@ import random
 
 import pytest
 
-from amt_pipeline.report.synthetic import tuning_job_describe
 from amt_pipeline.run.execution_input import parse_execution_input
 from amt_pipeline.trials.analysis import (
     MIN_TRIALS_FOR_IMPORTANCE,
@@ -16,6 +15,7 @@ from amt_pipeline.trials.analysis import (
     rank_trials,
 )
 from amt_pipeline.trials.table import Objective, ParameterRange
+from tests.synthetic import tuning_job_describe
 
 MAXIMIZE = Objective("validation:accuracy", "Maximize")
 MINIMIZE = Objective("validation:mlogloss", "Minimize")

@@ -12,8 +12,8 @@ import pytest
 from amt.cli import main
 from amt.cli.watch import follow
 from amt.cli.watch_view import LiveView, bar
-from amt_pipeline.live.simulated_job import SimulatedTuningJob
-from amt_pipeline.report.synthetic import START
+from tests.simulated_job import SimulatedTuningJob
+from tests.synthetic import START
 from tests.unit.cli_stubs import StubbedSession, stubbed_aws  # noqa: F401 (fixture)
 
 JOB = "amt-watch"

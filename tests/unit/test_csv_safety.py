@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from amt_pipeline.report import synthetic
 from amt_pipeline.trials.csv_safety import neutralise_csv_text
 from amt_pipeline.trials.report_input import trials_csv, trials_json
+from tests import synthetic
 
 HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+9)*cmd",
            "\t=1+1", "\r=1+1", "-", "+", "=", "@"]

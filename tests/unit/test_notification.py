@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from amt_pipeline.report.notification import SUBJECT_MAX, compose_notification
-from amt_pipeline.report.synthetic import report_input, training_job_summaries, tuning_job_describe
 from amt_pipeline.trials.report_input import ReportInput
 from amt_pipeline.trials.summary import summarize
 from amt_pipeline.trials.table import trials_table
+from tests.synthetic import report_input, training_job_summaries, tuning_job_describe
 
 URL = "https://amt-bucket.s3.amazonaws.com/runs/xgb-digits/reports/index.html?X-Amz-Signature=abc"
 
@@ -88,8 +88,8 @@ def test_long_and_non_ascii_names_are_folded_and_cut_to_100_characters():
 
 def test_the_first_lines_say_so_when_most_training_jobs_failed():
     from amt_pipeline.report.notification import compose_notification
-    from amt_pipeline.report.synthetic import report_input
     from amt_pipeline.trials.summary import summarize
+    from tests.synthetic import report_input
 
     _, body = compose_notification(summarize(report_input(12, failed_every=1)), "https://example.com/r")
     first = body.splitlines()[:2]

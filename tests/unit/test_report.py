@@ -8,8 +8,8 @@ import re
 import pytest
 
 from amt_pipeline.report.render import render_report, script_json, vega_bundle
-from amt_pipeline.report.synthetic import report_input, tuning_job_describe
 from amt_pipeline.trials.report_input import ReportInput
+from tests.synthetic import report_input, tuning_job_describe
 
 EVIL = "<script>alert(1)</script>"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from amt_pipeline.report.render import render_report
-from amt_pipeline.report.synthetic import report_input
 from amt_pipeline.settings import ExtractSettings
 from amt_pipeline.trials.failures import failure_groups, log_stream_url, normalise_reason
 from amt_pipeline.trials.spend import parallel_slots, spend
 from amt_pipeline.trials.training_details import add_training_details
+from tests.synthetic import report_input
 
 ARN = "arn:aws:sagemaker:eu-west-1:111122223333:training-job/xgb-007-abc"
 

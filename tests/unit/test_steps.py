@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 from amt_pipeline.aws.adapters import EventPublisher, Notifier, ObjectStore
 from amt_pipeline.events import RunStepDetail
-from amt_pipeline.report import synthetic
 from amt_pipeline.report.link import DAY_SECONDS, ReportLinks, check_link
 from amt_pipeline.settings import NotifySettings
 from amt_pipeline.steps import notify, render_report
+from tests import synthetic
 
 BUCKET = "amt-test-bucket"
 STEP = RunStepDetail(bucket=BUCKET, run_id="xgb-digits", tuning_job_name="xgb-digits", status="Completed")

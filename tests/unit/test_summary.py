@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from amt_pipeline.report.synthetic import report_input, training_job_summaries, tuning_job_describe
 from amt_pipeline.trials.report_input import Baseline, ReportInput
 from amt_pipeline.trials.summary import summarize
 from amt_pipeline.trials.table import trials_table
+from tests.synthetic import report_input, training_job_summaries, tuning_job_describe
 
 
 def test_a_completed_job_names_its_best_trial_and_gain_over_the_baseline():

@@ -11,7 +11,6 @@ import pytest
 from botocore.stub import Stubber
 
 from amt_pipeline.errors import TuningJobNotFound
-from amt_pipeline.report.synthetic import START, training_job_summaries, tuning_job_describe
 from amt_pipeline.trials.report_input import ReportInput, collect_report_input, trials_csv
 from amt_pipeline.trials.table import (
     EXTRA_COLUMNS,
@@ -21,6 +20,7 @@ from amt_pipeline.trials.table import (
     sdk_columns,
     trials_table,
 )
+from tests.synthetic import START, training_job_summaries, tuning_job_describe
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """A synthetic tuning job that RUNS: SageMaker's read calls and its training-job events at any
 moment of its life. For tests and bench/bench_live_report.py (no AWS, no training).
 
-Built on report.synthetic's trials (the post's ranges, some failed): trial i starts at its
+Built on tests.synthetic's trials (the post's ranges, some failed): trial i starts at its
 CreationTime and ends at its TrainingEndTime; ``at(t)`` answers DescribeHyperParameterTuningJob
 and ListTrainingJobsForHyperParameterTuningJob as SageMaker would at ``t``, and ``events()``
 gives each trial's InProgress and final "Training Job State Change" events in time order.
@@ -16,8 +16,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from amt_pipeline.live.trial_event import TRAINING_JOB_STATE_CHANGE
-from amt_pipeline.report.synthetic import OBJECTIVE, START, training_job_summaries, tuning_job_describe
 from amt_pipeline.run.tuning_request import RUN_ID_TAG, STACK_TAG
+from tests.synthetic import OBJECTIVE, START, training_job_summaries, tuning_job_describe
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
 
