@@ -14,7 +14,6 @@ from amt_pipeline.live.progress import Progress
 from amt_pipeline.live.report import render_in_progress
 from amt_pipeline.report.render import render_report
 from amt_pipeline.trials.report_input import collect_report_input
-from tests.browser.test_report_browser import browser  # noqa: F401 (the module's Chromium fixture)
 from tests.simulated_job import SimulatedTuningJob
 from tests.synthetic import START
 
@@ -22,7 +21,7 @@ pytestmark = pytest.mark.browser
 JOB = "amt-live"
 
 
-def _page(browser, path: Path):  # noqa: F811
+def _page(browser, path: Path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     seen: dict[str, list[str]] = {"errors": [], "blocked": [], "loads": []}
 
@@ -42,7 +41,7 @@ def _page(browser, path: Path):  # noqa: F811
     return page, seen
 
 
-def test_the_in_progress_banner_is_shown_and_the_page_refreshes_itself(browser, tmp_path: Path) -> None:  # noqa: F811
+def test_the_in_progress_banner_is_shown_and_the_page_refreshes_itself(browser, tmp_path: Path) -> None:
     job = SimulatedTuningJob(JOB, 40, bucket="amt-bucket")
     now = START + (job.end_time - START) / 2
     report_input = collect_report_input(job.at(now), JOB, include_parents=False)
@@ -67,7 +66,7 @@ def test_the_in_progress_banner_is_shown_and_the_page_refreshes_itself(browser, 
     page.close()
 
 
-def test_the_final_report_has_no_banner_and_does_not_reload(browser, tmp_path: Path) -> None:  # noqa: F811
+def test_the_final_report_has_no_banner_and_does_not_reload(browser, tmp_path: Path) -> None:
     job = SimulatedTuningJob(JOB, 40, bucket="amt-bucket")
     final = tmp_path / "final.html"
     final.write_text(render_report(collect_report_input(job.at(job.end_time + timedelta(minutes=1)), JOB,

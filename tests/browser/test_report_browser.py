@@ -9,7 +9,6 @@ and nothing is fetched from the network.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -20,39 +19,8 @@ from tests.synthetic import report_input
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVIL = "<script>alert(1)</script>"
 EVIL_IMG = "<img src=x onerror=alert(2)>"
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = (
-        pytest.importorskip("playwright.sync_api")
-        if not _in_ci()
-        else __import__("playwright.sync_api", fromlist=["sync_playwright"])
-    )
-    if not CHROMIUM.exists():
-        if _in_ci():
-            pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests must run in CI")
-        pytest.skip(
-            f"Chromium not found at {CHROMIUM} (install it with `make browser`); set CI=true to fail instead"
-        )
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _open(browser, path: Path, screenshot: Path):

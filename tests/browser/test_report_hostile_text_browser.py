@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -27,25 +26,11 @@ from tests.unit.test_csv_safety import CASES
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 WIDTH = 1280
 LONG_REASON = "AlgorithmError: " + "x" * 10_000
 LONG_VALUE = "v" * 256
 OVERRIDE = "invoice\u202efdp.exe"  # reads as "invoiceexe.pdf" when the override acts
 FORMULA = "=HYPERLINK(\"http://evil.example\",\"click\")"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests must run in CI")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (install it with `make browser`)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

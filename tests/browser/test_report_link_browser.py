@@ -18,29 +18,15 @@ import pytest
 
 from amt.local.runtime import LocalPipeline
 from amt_pipeline.report.link import DAY_SECONDS
-from tests.browser.test_report_browser import ARGS, CHROMIUM, _in_ci
 from tests.integration.fake_sagemaker import FakeSageMaker
 
 pytestmark = pytest.mark.browser
 RUN = "browser-link"
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        if _in_ci():
-            pytest.fail(f"Chromium not found at {CHROMIUM}: the browser tests must run in CI")
-        pytest.skip(f"Chromium not found at {CHROMIUM} (install it with `make browser`)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
-def open_link(chromium, link: str, screenshot: Path) -> dict:
+def open_link(browser, link: str, screenshot: Path) -> dict:
     """Follow the link as a reader would; only the local server may be reached."""
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     local = f"http://127.0.0.1:{urlsplit(link).port}/"
     seen: dict = {"blocked": [], "errors": [], "visited": []}
 
@@ -67,14 +53,14 @@ def open_link(chromium, link: str, screenshot: Path) -> dict:
     return seen
 
 
-def test_the_notifications_link_opens_the_report_and_gives_403_once_expired(chromium, tmp_path: Path) -> None:
+def test_the_notifications_link_opens_the_report_and_gives_403_once_expired(browser, tmp_path: Path) -> None:
     out = tmp_path / "amt-local"
     during: dict = {}
 
     def follow(result) -> None:
         (note,) = result.notifications
         during["link"] = re.search(r"^Report: (\S+)$", note["message"], re.MULTILINE).group(1)
-        during["seen"] = open_link(chromium, during["link"], tmp_path / "during.png")
+        during["seen"] = open_link(browser, during["link"], tmp_path / "during.png")
 
     # When a local run ends and Chromium follows its notification's link while the run serves it
     result = LocalPipeline(out, engine_factory=lambda **kw: FakeSageMaker(**kw), poll_seconds=0.02,
@@ -98,8 +84,8 @@ def test_the_notifications_link_opens_the_report_and_gives_403_once_expired(chro
     def at(offset: float):
         return lambda: time.time() + offset
 
-    LocalPipeline(out).serve(lambda url: later.update(ok=open_link(chromium, link, tmp_path / "later.png")))
-    LocalPipeline(out).serve(lambda url: later.update(expired=open_link(chromium, link, tmp_path / "expired.png")),
+    LocalPipeline(out).serve(lambda url: later.update(ok=open_link(browser, link, tmp_path / "later.png")))
+    LocalPipeline(out).serve(lambda url: later.update(expired=open_link(browser, link, tmp_path / "expired.png")),
                              clock=at(expires - time.time() + 1))
     assert later["ok"]["status"] == 200 and later["ok"]["charts"]
     assert later["expired"]["status"] == 403
