@@ -3,7 +3,11 @@
 For tests, benchmarks and demos: the post's example (XGBoost on Digits, four
 ranges, validation:accuracy maximised), any number of trials, some failed and
 some stopped early, an optional categorical range, warm-start parents, a
-baseline and learning curves. Seeded: the same arguments give the same job.
+baseline and learning curves; and the other reports a user meets (issue 20's
+matrix): another objective (AUC maximised, RMSE or logloss minimised), a subset
+of the ranges (one hyperparameter, categorical only), a job still in progress,
+a baseline without an objective, a second tuning job compared beside the first.
+Seeded: the same arguments give the same job.
 """
 
 from __future__ import annotations
@@ -19,8 +23,22 @@ from amt_pipeline.trials.table import trials_table
 
 START = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 OBJECTIVE = "validation:accuracy"
-TRAIN_METRIC = "train:accuracy"
 ARN_PREFIX = "arn:aws:sagemaker:us-east-1:123456789012"
+NUMERIC = ("max_depth", "alpha", "eta", "min_child_weight")
+
+
+def objective_value(metric: str, accuracy_like: float) -> float:
+    """The objective a trial of this accuracy reports under another metric (lower is better for
+    RMSE and logloss, so the best trial is the same whichever the direction)."""
+    if metric.endswith("rmse"):
+        return 2.0 * (1.0 - accuracy_like) + 0.1
+    if metric.endswith("logloss"):
+        return -3.0 * math.log(max(accuracy_like, 1e-6))
+    return accuracy_like
+
+
+def direction_of(metric: str) -> str:
+    return "Minimize" if metric.endswith(("rmse", "logloss", "mae", "error")) else "Maximize"
 
 
 def tuning_job_describe(
@@ -32,6 +50,8 @@ def tuning_job_describe(
     parents: tuple[str, ...] = (),
     failure_reason: str | None = None,
     counters: dict[str, int] | None = None,
+    objective: str = OBJECTIVE,
+    numeric: tuple[str, ...] = NUMERIC,
 ) -> dict[str, Any]:
     """A DescribeHyperParameterTuningJob response (datetimes as datetime objects)."""
     ranges: dict[str, Any] = {
@@ -45,6 +65,8 @@ def tuning_job_describe(
         ],
         "CategoricalParameterRanges": [],
     }
+    for key in ("IntegerParameterRanges", "ContinuousParameterRanges"):
+        ranges[key] = [r for r in ranges[key] if r["Name"] in numeric]
     if categorical:
         ranges["CategoricalParameterRanges"] = [{"Name": "booster", "Values": list(categorical)}]
     describe: dict[str, Any] = {
@@ -52,7 +74,7 @@ def tuning_job_describe(
         "HyperParameterTuningJobArn": f"{ARN_PREFIX}:hyper-parameter-tuning-job/{name}",
         "HyperParameterTuningJobConfig": {
             "Strategy": "Bayesian",
-            "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": OBJECTIVE},
+            "HyperParameterTuningJobObjective": {"Type": direction_of(objective), "MetricName": objective},
             "ResourceLimits": {"MaxNumberOfTrainingJobs": max_jobs, "MaxParallelTrainingJobs": 3},
             "ParameterRanges": ranges,
             "TrainingJobEarlyStoppingType": "Off",
@@ -62,7 +84,7 @@ def tuning_job_describe(
                 "num_class": "10",
                 "num_round": "200",
                 "objective": "multi:softmax",
-                "eval_metric": "accuracy",
+                "eval_metric": objective.split(":")[-1],
                 "early_stopping_rounds": "5",
             },
             "AlgorithmSpecification": {
@@ -127,8 +149,12 @@ def training_job_summaries(
     stopped_every: int = 0,
     categorical: tuple[str, ...] = (),
     start: datetime = START,
+    objective: str = OBJECTIVE,
+    numeric: tuple[str, ...] = NUMERIC,
+    in_progress: int = 0,
 ) -> list[dict[str, Any]]:
-    """ListTrainingJobsForHyperParameterTuningJob summaries (newest first, as SageMaker lists them)."""
+    """ListTrainingJobsForHyperParameterTuningJob summaries (newest first, as SageMaker lists them);
+    the last ``in_progress`` trials still running (no end time, no objective)."""
     rng = random.Random(seed)
     summaries = []
     for i in range(1, n + 1):
@@ -145,8 +171,12 @@ def training_job_summaries(
             "max_depth": str(max_depth),
             "min_child_weight": f"{mcw:.17g}",
         }
+        params = {k: v for k, v in params.items() if k in numeric}
+        bonus = 0.0
         if categorical:
-            params["booster"] = categorical[i % len(categorical)]
+            level = i % len(categorical)
+            params["booster"] = categorical[level]
+            bonus = 0.02 * level if not numeric else 0.0
         summary: dict[str, Any] = {
             "TrainingJobName": name,
             "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
@@ -155,7 +185,9 @@ def training_job_summaries(
             "TrainingStartTime": began,
             "TunedHyperParameters": params,
         }
-        if failed_every and i % failed_every == 0:
+        if i > n - in_progress:
+            summary.update(TrainingJobStatus="InProgress")
+        elif failed_every and i % failed_every == 0:
             summary.update(
                 TrainingJobStatus="Failed",
                 ObjectiveStatus="Failed",
@@ -165,13 +197,14 @@ def training_job_summaries(
                 else f"ClientError: out of memory in {name} after {rng.randint(1000, 9999)} MB, see s3://amt-bucket/{i}",
             )
         else:
-            value = round(accuracy(alpha, eta, max_depth, mcw) + rng.gauss(0, 0.006), 5)
+            score = accuracy(alpha, eta, max_depth, mcw) + bonus + rng.gauss(0, 0.006)
+            value = round(objective_value(objective, score), 5)
             stopped = bool(stopped_every and i % stopped_every == 0)
             summary.update(
                 TrainingJobStatus="Stopped" if stopped else "Completed",
                 ObjectiveStatus="Succeeded",
                 TrainingEndTime=began + timedelta(seconds=rng.uniform(40, 90)),
-                FinalHyperParameterTuningJobObjectiveMetric={"MetricName": OBJECTIVE, "Value": value},
+                FinalHyperParameterTuningJobObjectiveMetric={"MetricName": objective, "Value": value},
             )
         summaries.append(summary)
     return list(reversed(summaries))
@@ -189,23 +222,36 @@ def report_input(
     baseline: float | None = 0.848,
     curves: bool = False,
     details: bool = True,
+    objective: str = OBJECTIVE,
+    numeric: tuple[str, ...] = NUMERIC,
+    in_progress: int = 0,
+    baseline_scored: bool = True,
+    compared: int = 0,
 ) -> ReportInput:
-    """A whole ReportInput, as collect_report_input would build it."""
+    """A whole ReportInput, as collect_report_input (``compared``: collect_compared_jobs) would build it.
+
+    ``baseline`` is accuracy-like (as the trials' surface), reported in the objective's own units;
+    ``baseline_scored=False`` gives a baseline job that failed without an objective.
+    """
+    job = {"categorical": categorical, "objective": objective, "numeric": numeric}
     parent_names = tuple(f"{name}-p{k}" for k in range(1, parents + 1))
-    describe = tuning_job_describe(name, max_jobs=n, categorical=categorical, parents=parent_names)
+    status = "InProgress" if in_progress else "Completed"
+    describe = tuning_job_describe(name, max_jobs=n, parents=parent_names, status=status, **job)
     summaries = training_job_summaries(
         name,
         n,
         seed=seed,
         failed_every=failed_every,
         stopped_every=stopped_every,
-        categorical=categorical,
         start=START + timedelta(hours=parents),
+        in_progress=in_progress,
+        **job,
     )
     tuning_jobs = [json_safe(describe)]
     parent_rows: list[dict[str, Any]] = []
-    for k, parent in enumerate(parent_names):
-        parent_describe = tuning_job_describe(parent, max_jobs=max(n // 2, 1), categorical=categorical)
+    others = [*parent_names, *(f"{name}-compared{k}" for k in range(1, compared + 1))]
+    for k, parent in enumerate(others):
+        parent_describe = tuning_job_describe(parent, max_jobs=max(n // 2, 1), **job)
         tuning_jobs.append(json_safe(parent_describe))
         parent_rows += trials_table(
             parent_describe,
@@ -213,28 +259,31 @@ def report_input(
                 parent,
                 max(n // 2, 1),
                 seed=seed + k + 1,
-                categorical=categorical,
                 start=START + timedelta(hours=k),
+                **job,
             ),
         )
     rows = trials_table(describe, summaries)
     if details:
-        add_synthetic_details(rows)
+        add_synthetic_details(rows, objective)
     learning_curves = {}
     if curves:
         rng = random.Random(seed)
+        sign = -1 if direction_of(objective) == "Minimize" else 1
         for row in rows[: min(len(rows), 20)]:
             final = row.get("FinalObjectiveValue")
             if final is None:
                 continue
             learning_curves[row["TrainingJobName"]] = [
                 CurvePoint(
-                    metric=OBJECTIVE, x=step, value=final - 0.2 * math.exp(-step / 8) + rng.gauss(0, 0.002)
+                    metric=objective,
+                    x=step,
+                    value=final - sign * 0.2 * math.exp(-step / 8) + rng.gauss(0, 0.002),
                 )
                 for step in range(0, 40, 2)
             ]
     if details:
-        add_synthetic_details(parent_rows)
+        add_synthetic_details(parent_rows, objective)
     return ReportInput(
         tuning_job_name=name,
         tuning_jobs=tuning_jobs,
@@ -244,9 +293,10 @@ def report_input(
         if baseline is None
         else Baseline(
             training_job_name=f"{name}-baseline",
-            status="Completed",
-            metric_name=OBJECTIVE,
-            objective_value=baseline,
+            status="Completed" if baseline_scored else "Failed",
+            metric_name=objective,
+            objective_value=round(objective_value(objective, baseline), 5) if baseline_scored else None,
+            failure_reason=None if baseline_scored else "AlgorithmError: the baseline ran out of memory",
             training_start_time=START + timedelta(hours=parents) - timedelta(minutes=3),
             training_end_time=START + timedelta(hours=parents) - timedelta(minutes=2),
             billable_seconds=60,
@@ -257,14 +307,17 @@ def report_input(
     )
 
 
-def add_synthetic_details(rows: list[dict[str, Any]]) -> None:
+def add_synthetic_details(rows: list[dict[str, Any]], objective: str = OBJECTIVE) -> None:
     """What DescribeTrainingJob would add (trials.training_details): final metrics, billable seconds."""
+    train_metric = "train:" + objective.split(":")[-1]
+    better = -1 if direction_of(objective) == "Minimize" else 1
     for row in rows:
         value = row.get("FinalObjectiveValue")
         if value is not None:
             jitter = zlib.crc32(row["TrainingJobName"].encode()) % 7 / 500
-            row[f"FinalMetric:{TRAIN_METRIC}"] = round(min(1.0, value + 0.03 + jitter), 5)
-            row[f"FinalMetric:{OBJECTIVE}"] = value
+            train = value + better * (0.03 + jitter)
+            row[f"FinalMetric:{train_metric}"] = round(min(1.0, train) if better > 0 else max(0.0, train), 5)
+            row[f"FinalMetric:{objective}"] = value
         if row.get("TrainingElapsedTimeSeconds") is not None:
             row["BillableTimeInSeconds"] = max(1, round(row["TrainingElapsedTimeSeconds"]))
             row["InstanceType"] = "ml.m5.large"

@@ -113,7 +113,9 @@ PAGE_SCRIPT = r"""
   var pending = Object.keys(data.specs).map(function (id) {
     var element = document.getElementById("chart-" + id);
     var spec = data.specs[id];
-    spec.datasets = datasets;
+    // The shared datasets beside the chart's own inline ones (Altair puts a DataFrame's rows in
+    // spec.datasets): replacing them left the importance bars and the baseline rule with no data.
+    spec.datasets = Object.assign({}, spec.datasets || {}, datasets);
     return vegaEmbed(element, spec, options).then(function (result) {
       views[id] = result.view;
       element.__amtView = result.view;  // for the browser tests
