@@ -61,6 +61,25 @@ def test_render_stores_an_html_page_the_browser_opens_and_announces_it(aws) -> N
     assert event["detail"] == STEP.model_dump()
 
 
+def test_render_computes_the_summary_once_for_the_page_and_summary_json(aws, monkeypatch) -> None:
+    # Given stored trials, and summarize counted
+    from amt_pipeline.report import render as render_module
+    from amt_pipeline.trials import summary as summary_module
+
+    store = ObjectStore(aws["s3"], BUCKET)
+    store.put_text(STEP.layout.trials_json_key, synthetic.report_input(20).to_json(), "application/json")
+    calls = []
+    real = summary_module.summarize
+    for module in (summary_module, render_module):
+        monkeypatch.setattr(module, "summarize", lambda ri: calls.append(1) or real(ri))
+    # When the report is rendered
+    render_report(store, EventPublisher(aws["events"]), step=STEP)
+    # Then the summary was computed once, and the page shows the summary.json written
+    assert len(calls) == 1
+    summary = json.loads(store.get_text(STEP.layout.summary_key))
+    assert summary["best"]["training_job_name"] in store.get_text(STEP.layout.report_html_key)
+
+
 def test_notify_publishes_one_message_with_a_report_link_that_opens_for_the_configured_days(aws) -> None:
     store = ObjectStore(aws["s3"], BUCKET)
     store.put_json(STEP.layout.summary_key, {"status": "Completed", "tuning_job_name": "xgb-digits"})

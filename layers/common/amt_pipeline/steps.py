@@ -59,7 +59,7 @@ def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDe
     layout = step.layout
     report_input = ReportInput.from_json(store.get_text(layout.trials_json_key))
     summary = summarize(report_input)
-    store.put_text(layout.report_html_key, render_html(report_input), HTML_CONTENT_TYPE)
+    store.put_text(layout.report_html_key, render_html(report_input, summary=summary), HTML_CONTENT_TYPE)
     store.put_json(layout.summary_key, summary)
     events.publish(REPORT_RENDERED, step.model_dump())
     return RenderResult(run_id=step.run_id, status=summary.get("status"), report_key=layout.report_html_key)

@@ -280,9 +280,15 @@ def _specs(data: ChartData, report_input: ReportInput, summary: dict[str, Any]) 
     return specs, datasets, notes
 
 
-def render_report(report_input: ReportInput, *, generated_at: datetime | None = None) -> str:
-    """One self-contained HTML page: summary in words, linked charts, tables, downloads."""
-    summary = summarize(report_input)
+def render_report(report_input: ReportInput, *, summary: dict[str, Any] | None = None,
+                  generated_at: datetime | None = None) -> str:
+    """One self-contained HTML page: summary in words, linked charts, tables, downloads.
+
+    ``summary``: ``summarize(report_input)`` when the caller has it already (the render step
+    writes it to summary.json too), so that it is computed once.
+    """
+    if summary is None:
+        summary = summarize(report_input)
     data = chart_data(report_input)
     specs, datasets, notes = _specs(data, report_input, summary)
     name = report_input.tuning_job_name
