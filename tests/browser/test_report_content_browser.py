@@ -12,7 +12,6 @@ screenshot of each case is saved under the test run's temporary folder (``screen
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +19,9 @@ from typing import Any
 import pytest
 
 from amt_pipeline.report.render import render_report
-from amt_pipeline.trials.summary import summarize
 from amt_pipeline.trials.report_input import ReportInput
-from tests.browser.report_page import Seen, axis_labels, data_marks, open_report
+from amt_pipeline.trials.summary import summarize
+from tests.browser.report_page import Seen, data_marks, open_report
 from tests.synthetic import report_input
 
 pytestmark = pytest.mark.browser
