@@ -133,3 +133,38 @@ def test_own_s3_data_that_does_not_exist_is_an_input_error(tmp_path: Path) -> No
     assert result.error == "InvalidExecutionInput"
     assert "dataset.train_uri" in result.cause
     assert fake.calls == []
+
+
+def test_own_files_are_staged_in_the_emulated_bucket_and_the_jobs_read_them(tmp_path: Path) -> None:
+    import argparse
+    from datetime import UTC, datetime
+
+    from amt.cli.local import stage_local_data
+
+    # Given the user's own CSVs on disk: a folder of two files for train, one file for validation
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "part-1.csv").write_text("1,0.5\n0,0.25\n")
+    (tmp_path / "train" / "part-2.csv").write_text("1,0.75\n")
+    (tmp_path / "validation.csv").write_text("0,0.1\n")
+    args = argparse.Namespace(config=None, train=str(tmp_path / "train"), validation=str(tmp_path / "validation.csv"))
+    staged = stage_local_data({"max_jobs": 4, "max_parallel_jobs": 2}, args, execution_name="test-execution",
+                              started_at=datetime.now(UTC), out_dir=tmp_path / "run")
+    # When the local pipeline runs on them
+    recorder = Recorder()
+    result = LocalPipeline(tmp_path / "run", engine_factory=recorder, poll_seconds=0.02).run(
+        staged.execution_input, execution_name="test-execution", timeout_seconds=120, data=staged.objects)
+    # Then they sit under the run's data/ prefix, as the built-in dataset does, and both jobs read them there
+    assert result.execution_status == "SUCCEEDED", result.cause
+    run_id = result.run_id
+    assert [k for k in bucket_keys(result) if "/data/" in k] == [
+        f"runs/{run_id}/data/train/part-1.csv", f"runs/{run_id}/data/train/part-2.csv",
+        f"runs/{run_id}/data/validation/validation.csv"]
+    assert (result.bucket_dir / f"runs/{run_id}/data/train/part-2.csv").read_text() == "1,0.75\n"
+    assert recorder.fake is not None
+    (tuning,) = recorder.fake.called("CreateHyperParameterTuningJob")
+    channels = {c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3Uri"]
+                for c in tuning["TrainingJobDefinition"]["InputDataConfig"]}
+    assert channels == {"train": f"s3://amt-local-databucket/runs/{run_id}/data/train/",
+                        "validation": f"s3://amt-local-databucket/runs/{run_id}/data/validation/"}
+    (baseline,) = recorder.fake.called("CreateTrainingJob")
+    assert baseline["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == channels["train"]

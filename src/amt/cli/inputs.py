@@ -37,6 +37,11 @@ def read_input(path: str | None) -> Any:
         raise CliError(f"{path} is not an execution input: {error}", EXIT_FAILED) from None
 
 
+def input_folder(path: str | None) -> Path:
+    """Where the relative paths of an input file are taken from: its folder (stdin, none: here)."""
+    return Path(path).absolute().parent if path and path != "-" else Path.cwd()
+
+
 def print_field_errors(error: Any) -> None:
     count = len(error.errors)
     print(f"invalid execution input ({count} problem{'s' * (count != 1)}):", file=sys.stderr)

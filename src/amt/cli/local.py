@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from amt.cli.errors import EXIT_FAILED, EXIT_OK
-from amt.cli.inputs import print_field_errors, read_input
+from amt.cli.inputs import input_folder, print_field_errors, read_input
+from amt.cli.own_data import (
+    StagedData,
+    emulated_bucket_sources,
+    find_local_channels,
+    run_id_for,
+    stage,
+    with_channel_options,
+)
 
 if TYPE_CHECKING:
     from amt.local.images import ImageSpec
@@ -30,6 +38,9 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
     run.add_argument("--out", default=str(DEFAULT_LOCAL_DIR), help="folder for the emulated bucket, state and logs")
     run.add_argument("--seed", type=int, help="random seed of the search (same seed, same trials)")
     run.add_argument("--workers", type=int, default=2, help="parallel training processes (default: 2)")
+    run.add_argument("--train", metavar="PATH",
+                     help="your training data: a CSV file or a folder of them (replaces the input's dataset)")
+    run.add_argument("--validation", metavar="PATH", help="your validation data: a file or a folder")
     run.set_defaults(func=cmd_local_run)
     serve = local_commands.add_parser("serve", parents=[parents["common"]],
                                       help="serve the report links of a local folder's runs on 127.0.0.1")
@@ -50,8 +61,12 @@ def cmd_local_run(args: argparse.Namespace) -> int:
         if not isinstance(raw, dict):
             raw = {}
         raw = {**raw, "random_seed": args.seed}
+    started = datetime.now(UTC)
+    name = f"local-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
+    out_dir = Path(args.out)
     try:
-        execution_input = parse_execution_input(raw)
+        staged = stage_local_data(raw, args, execution_name=name, started_at=started, out_dir=out_dir)
+        execution_input = parse_execution_input(staged.execution_input)
     except InvalidExecutionInput as error:
         print_field_errors(error)  # the state machine would fail the same way; say it at once
         return EXIT_FAILED
@@ -59,19 +74,31 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     if image is None:
         return EXIT_FAILED
 
-    out_dir = Path(args.out)
     print(f"Running the pipeline locally (state machine, handlers and rules from template.yaml; "
           f"sagemaker-xgboost:{image.version} trains with XGBoost {image.xgboost}); files in {out_dir}/")
-    started = datetime.now(UTC)
-    name = f"local-{started:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
     # The live view of `amt watch --local` (a block redrawn on a terminal, a line per change elsewhere),
     # and the in-progress report copied out of the emulated bucket as TrackProgress renders it.
     with LocalLiveView(out_dir, stream=sys.stderr) as progress:
         result = LocalPipeline(out_dir, workers=args.workers, on_progress=progress.update).run(
-            raw, execution_name=name)
+            staged.execution_input, execution_name=name, data=staged.objects)
     record_execution(out_dir, name, started, result)
     _print_result(result, out_dir)
     return EXIT_OK if result.succeeded and result.report_path else EXIT_FAILED
+
+
+def stage_local_data(raw: Any, args: argparse.Namespace, *, execution_name: str, started_at: datetime,
+                     out_dir: Path) -> StagedData:
+    """The run's input with its own data staged in the emulated bucket: local files and folders under
+    the run's data/ prefix, an earlier local run's s3://amt-local-databucket/... objects at their keys
+    (from the --out folder's bucket/). Any other s3:// URI is refused: a local run sees no real S3."""
+    from amt.local.runtime import DATA_BUCKET
+
+    raw = with_channel_options(raw, args.train, args.validation)
+    channels = find_local_channels(raw, input_folder(args.config))
+    earlier = emulated_bucket_sources(raw, DATA_BUCKET, out_dir / "bucket")
+    staged = stage(raw, channels, bucket=DATA_BUCKET, run_id=run_id_for(raw, execution_name, started_at))
+    staged.objects.update(earlier)
+    return staged
 
 
 def _pull_image(version: str) -> ImageSpec | None:

@@ -15,7 +15,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +38,15 @@ STATE_MACHINE = "TuningPipeline"
 DEAD_LETTER_QUEUE = "EventsDeadLetterQueue"
 ENDED = ("Completed", "Failed", "Stopped")
 TRAINING_JOB_STATE_CHANGE = "SageMaker Training Job State Change"
+DATA_BUCKET_ID = "DataBucket"  # the template's bucket of runs
+
+
+def bucket_name(logical_id: str) -> str:
+    """The emulated name of a template bucket (amt-local-databucket for the runs' bucket)."""
+    return f"{STACK_NAME}-{logical_id.lower()}"
+
+
+DATA_BUCKET = bucket_name(DATA_BUCKET_ID)
 # No X-Ray daemon here. Metrics stay on: like Lambda, they go to the log (EMF lines),
 # which a local run keeps in logs/lambdas.log.
 LOCAL_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
@@ -118,7 +127,9 @@ class LocalPipeline:
         )
 
     def run(self, execution_input: dict[str, Any], *, execution_name: str | None = None,
-            timeout_seconds: float = 3600) -> LocalRunResult:
+            timeout_seconds: float = 3600, data: Mapping[str, Path] | None = None) -> LocalRunResult:
+        """``data``: files to put into the runs' bucket before the execution starts (S3 key -> file):
+        the user's own data, staged under the run's data/ prefix (amt.cli.own_data)."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         (self.out_dir / "logs").mkdir(exist_ok=True)
         self._clients.clear()  # a new emulator: the last run's clients would reach the last one
@@ -144,6 +155,7 @@ class LocalPipeline:
             try:
                 self._functions = live["functions"] = self._provision_functions(server, link)
                 self._provision_rules(self._functions)
+                self._put_data(data or {})
                 with _environment({**self._functions.environment(), **LOCAL_ENVIRONMENT}):
                     result = self._run_execution(engine, execution_input, execution_name, timeout_seconds)
                     if self.while_serving:
@@ -151,6 +163,11 @@ class LocalPipeline:
                     return result
             finally:
                 engine.close()
+
+    def _put_data(self, data: Mapping[str, Path]) -> None:
+        s3 = boto3.client("s3")
+        for key, path in data.items():
+            s3.put_object(Bucket=self.stack.physical[DATA_BUCKET_ID], Key=key, Body=path.read_bytes())
 
     def serve(self, wait: Callable[[str], None], *, clock: Callable[[], float] = time.time) -> None:
         """The report links of earlier runs in ``out_dir``: the link function on the port they name,
@@ -189,7 +206,7 @@ class LocalPipeline:
             stack.arns[logical_id] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical_id}"
         s3 = boto3.client("s3")
         for logical_id, resource in stack.resources_of_type("AWS::S3::Bucket").items():
-            name = f"{STACK_NAME}-{logical_id.lower()}"
+            name = bucket_name(logical_id)
             s3.create_bucket(Bucket=name)
             versioning = resource["Properties"].get("VersioningConfiguration")
             if versioning:

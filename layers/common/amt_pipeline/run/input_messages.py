@@ -67,7 +67,7 @@ def _message(detail: ErrorDetails) -> str:
                 "starting and ending with a letter or digit"
             )
         if name.endswith("_uri"):
-            return f"{value!r} is not an s3://bucket/key URI"
+            return _not_an_s3_uri(value)
         if name == "instance_type":
             return f"{value!r} is not a SageMaker instance type such as ml.m5.large"
     if (
@@ -88,6 +88,13 @@ def _message(detail: ErrorDetails) -> str:
         return f"must be a JSON object, not {json_type(value)}"
     message = detail["msg"]
     return message[0].lower() + message[1:] if message else kind
+
+
+def _not_an_s3_uri(value: Any) -> str:
+    if isinstance(value, str) and (value.startswith("file://") or "://" not in value):
+        return (f"{value!r} is a path on your machine, which the pipeline cannot read: "
+                "`amt start` uploads it to the stack's bucket first (or `amt local run` runs here)")
+    return f"{value!r} is not an s3://bucket/key URI"
 
 
 def drop_path(loc: tuple[int | str, ...]) -> tuple[str, ...]:
