@@ -47,10 +47,10 @@ def engine_run(train: bytes, validation: bytes, trials: int, workers: int) -> tu
 def plain_run(train: bytes, validation: bytes, trials: int, version: str = "1.5-1") -> tuple[float, float]:
     """Optuna TPE + one training process of the same image environment (the same XGBoost release as
     the engine's), trials one after another: the floor the engine is measured against."""
-    import numpy as np
     import optuna
 
-    from amt.local.engine.algorithm import read_csv
+    from amt.local.engine.pools import write_channels
+    from amt.local.engine.storage import Channel
     from amt.local.images import image_spec, prepare_image
     from amt.local.images.workers import WorkerProcess
 
@@ -59,12 +59,9 @@ def plain_run(train: bytes, validation: bytes, trials: int, version: str = "1.5-
     t0 = time.perf_counter()
     worker = WorkerProcess(env)
     with tempfile.TemporaryDirectory() as scratch:
-        channels = {}
-        for name, body in (("train", train), ("validation", validation)):
-            features, labels = read_csv([body])
-            channels[name] = f"{scratch}/{name}.npz"
-            np.savez(channels[name], features=features, labels=labels)
-        worker.load(channels)
+        channels = {name: Channel("text/csv", ((f"{name}.csv", body),))
+                    for name, body in (("train", train), ("validation", validation))}
+        worker.load(write_channels(channels, Path(scratch)))
         static = {"num_class": 10, "objective": "multi:softmax", "eval_metric": ["accuracy"], "num_round": 200,
                   "early_stopping_rounds": 5, "_tuning_objective_metric": "validation:accuracy"}
 

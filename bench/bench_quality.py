@@ -34,9 +34,12 @@ def score_here(hyperparameters: dict[str, str], train: bytes, validation: bytes)
     """validation:accuracy of one training job with these hyperparameters, as the engine trains it
     (in the 1.5-1 image's environment: XGBoost 1.5.2)."""
     from amt.local.engine.pools import PoolRequest, image_pool
+    from amt.local.engine.storage import Channel
     from tests.engine.conftest import IMAGE
 
-    pool = image_pool(PoolRequest(IMAGE, {"train": [train], "validation": [validation]}, size=1, slots=1))
+    channels = {"train": Channel("text/csv", (("train.csv", train),)),
+                "validation": Channel("text/csv", (("validation.csv", validation),))}
+    pool = image_pool(PoolRequest(IMAGE, channels, size=1, slots=1))
     try:
         spec = {"hyperparameters": {**STATIC, **hyperparameters}, "objective_metric": "validation:accuracy",
                 "maximize": True}

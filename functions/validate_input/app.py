@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from amt_pipeline.aws.clients import client
 from amt_pipeline.contracts import ValidateRequest
 from amt_pipeline.errors import InvalidExecutionInput
-from amt_pipeline.run.input_data_check import check_input_data_readable
+from amt_pipeline.run.input_data_check import check_input_data
 from amt_pipeline.run.plan import S3DatasetPlan, make_plan
 from amt_pipeline.settings import Settings
 
@@ -43,7 +43,10 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             stack_name=settings.stack_name,
         )
         if isinstance(plan.dataset, S3DatasetPlan):
-            check_input_data_readable(plan.dataset, client("s3"))
+            warnings = check_input_data(plan.dataset, plan.input["hyperparameters"], client("s3"))
+            if warnings:
+                logger.warning("Input data: SageMaker will train, perhaps not as meant", warnings=warnings)
+                plan = plan.model_copy(update={"data_warnings": warnings})
     except InvalidExecutionInput as error:
         logger.info("Execution input refused", fields=[e.field for e in error.errors])
         metrics.add_metric(name="InputsRefused", unit=MetricUnit.Count, value=1)

@@ -3,8 +3,10 @@
 The engine starts one per parallel training slot and talks to it over stdin/stdout in frames
 (8-byte big-endian length, then a pickle; both ends are the same Python version). Requests:
 
-- ``("load", {"train": path, "validation": path})``: the job's channels as ``.npz`` files
-  (features, labels), parsed by the engine; each becomes a DMatrix once, reused by every trial.
+- ``("load", {"channels": {"train": folder, ...}, "content_type": ..., "data_root": ..., "scratch": ...})``:
+  the job's channels as File mode lays them out, read once by the container's code
+  (``amt_container.data``) into DMatrices that every trial reuses; the answer holds ``error`` when
+  the container would refuse them.
 - ``("train", spec)``: one trial; ``spec`` holds the typed hyperparameters, the objective metric
   and the tuner's rules (see ``stopping.py``). The answer is the outcome as a dict.
 
@@ -22,6 +24,7 @@ import warnings
 from typing import IO, Any
 
 HEADER = struct.Struct(">Q")
+CONTAINER_DATA_ROOT = "/opt/ml/input/data"
 
 
 def read_frame(stream: IO[bytes]) -> Any | None:
@@ -42,15 +45,16 @@ class Worker:
     def __init__(self) -> None:
         self.matrices: dict[str, Any] = {}
 
-    def load(self, channels: dict[str, str]) -> dict[str, Any]:
-        import numpy as np
-
-        from amt_container.training import dmatrix
+    def load(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The job's channels read as the container reads them; its refusal as ``error``, said with
+        the container's paths (/opt/ml/input/data/<channel>), as SageMaker's failure reason says it."""
+        from amt_container.data import UserError, load_channels
 
         self.matrices = {}
-        for name, path in channels.items():
-            with np.load(path) as arrays:
-                self.matrices[name] = dmatrix(arrays["features"], arrays["labels"])
+        try:
+            self.matrices = load_channels(request["channels"], request.get("content_type"), request["scratch"])
+        except UserError as e:
+            return {"error": str(e).replace(request["data_root"], CONTAINER_DATA_ROOT)}
         return {"loaded": sorted(self.matrices)}
 
     def train(self, spec: dict[str, Any]) -> dict[str, Any]:

@@ -25,8 +25,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
 from amt_container.metrics import CUSTOM_METRICS, custom_metric
 
 MODEL_FILE = "xgboost-model"
@@ -128,17 +126,6 @@ def early_stopping_metric(hp: Mapping[str, Any]) -> str | None:
         return tuning.split(":", 1)[1]
     metrics = hp.get("eval_metric") or []
     return metrics[-1] if metrics else None
-
-
-def dmatrix(features: np.ndarray, labels: np.ndarray) -> Any:
-    """XGBoost 1.x under numpy 2 accepts only C-contiguous float64 labels (its np.array(copy=False))."""
-    import xgboost as xgb
-
-    return xgb.DMatrix(
-        np.ascontiguousarray(features, dtype=np.float32),
-        label=np.ascontiguousarray(labels, dtype=np.float64),
-        nthread=1,
-    )
 
 
 def _metric_argument(xgb: Any, evaluate: Callable | None) -> dict[str, Any]:

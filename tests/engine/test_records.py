@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from amt.local.engine import LocalSageMakerError, algorithm
+from amt.local.engine import LocalSageMakerError
 from amt.local.engine.pools import PoolRequest, image_pool
 from amt.local.engine.records import StateStore
+from amt.local.engine.storage import Channel
 from tests.engine.conftest import IMAGE, tuning_request
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
@@ -129,10 +130,10 @@ def test_pagination_like_sagemaker(make_engine, tmp_path) -> None:
 def train_1_5(digits_csv):
     """Train one job in the 1.5-1 image's environment (XGBoost 1.5.2), as a tuning trial would."""
     train, validation = digits_csv
-    xt, _ = algorithm.read_csv([train])
-    xv, _ = algorithm.read_csv([validation])
-    assert xt.shape == (1257, 64) and xv.shape == (540, 64)
-    pool = image_pool(PoolRequest(IMAGE, {"train": [train], "validation": [validation]}, size=1, slots=1))
+    assert len(train.splitlines()) == 1257 and len(validation.splitlines()) == 540
+    channels = {"train": Channel("text/csv", (("train.csv", train),)),
+                "validation": Channel("text/csv", (("validation.csv", validation),))}
+    pool = image_pool(PoolRequest(IMAGE, channels, size=1, slots=1))
 
     def run(hp: dict[str, str]) -> dict:
         return pool.submit("amt-trial", {"hyperparameters": hp, "objective_metric": "validation:accuracy",

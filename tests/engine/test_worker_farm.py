@@ -16,8 +16,8 @@ class FakeProcess:
     def __init__(self, env, stderr=None) -> None:
         self.env, self.alive, self.trials = env, True, 0
 
-    def load(self, channels) -> None:
-        self.channels = channels
+    def load(self, request) -> None:
+        self.channels = request
 
     def request(self, op, spec):
         if FakeProcess.crash_once:
@@ -36,7 +36,7 @@ def test_a_jobs_workers_serve_its_trials_and_go_back_to_the_farm(monkeypatch, tm
     farm = workers.WorkerFarm()
     # Given a job of two slots: both workers exist before its first trial
     taken = [farm.acquire(env) for _ in range(2)]
-    pool = workers.TrainerPool(farm, env, {"train": tmp_path / "train.npz"}, taken, tmp_path)
+    pool = workers.TrainerPool(farm, env, {"channels": {"train": str(tmp_path)}}, taken, tmp_path)
     # When six trials run, and the third one's worker dies
     results = [pool.submit(f"t{i}", {"slot": i}).result() for i in range(2)]
     FakeProcess.crash_once = True

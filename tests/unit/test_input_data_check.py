@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.errors import InvalidExecutionInput
-from amt_pipeline.run.input_data_check import check_input_data_readable
+from amt_pipeline.run.input_data_check import check_input_data, check_input_data_readable
 
 
 @pytest.fixture
@@ -101,3 +101,119 @@ def test_throttling_propagates_for_a_retry() -> None:
 
     with pytest.raises(ClientError):
         check_input_data_readable(s3_plan("s3://b/t.csv", "s3://b/v.csv"), RaisingS3("SlowDown"))
+
+
+# --- the contents: the first rows, by the container's rules ----------------------------------------
+
+BINARY = {"objective": "binary:logistic", "eval_metric": "auc", "num_round": "10"}
+MULTI = {"objective": "multi:softmax", "num_class": "3", "num_round": "10"}
+
+
+class CountingS3:
+    """moto's S3, remembering the ranges of every GetObject (the check must never read a whole object)."""
+
+    def __init__(self, client: Any):
+        self.client, self.ranges = client, []
+
+    def head_object(self, **kw: Any) -> Any:
+        return self.client.head_object(**kw)
+
+    def list_objects_v2(self, **kw: Any) -> Any:
+        return self.client.list_objects_v2(**kw)
+
+    def get_object(self, **kw: Any) -> Any:
+        self.ranges.append(kw.get("Range"))
+        return self.client.get_object(**kw)
+
+    def put_object(self, **kw: Any) -> Any:
+        return self.client.put_object(**kw)
+
+
+def checked(s3: Any, train: bytes, validation: bytes = b"0,1.5\n1,2.5\n", hyperparameters=BINARY,
+            content_type: str = "text/csv") -> list[str]:
+    s3.put_object(Bucket="theirs", Key="c/train/part-0.csv", Body=train)
+    s3.put_object(Bucket="theirs", Key="c/validation.csv", Body=validation)
+    plan = {**s3_plan("s3://theirs/c/train/", "s3://theirs/c/validation.csv"), "content_type": content_type}
+    return check_input_data(plan, hyperparameters, s3)
+
+
+def test_headerless_label_first_csv_passes_silently(s3: Any) -> None:
+    assert checked(s3, b"1,0.5,3\n0,0.25,4\n") == []
+
+
+def test_a_header_row_is_a_warning_saying_what_sagemaker_does(s3: Any) -> None:
+    warnings = checked(s3, b"label,a,b\n1,0.5,3\n0,0.25,4\n")
+    assert len(warnings) == 1
+    assert "s3://theirs/c/train/part-0.csv: the first row 'label,a,b' is a header" in warnings[0]
+    assert "reads it as a data row (label 0, its values missing) and trains on it" in warnings[0]
+
+
+@pytest.mark.parametrize(("train", "message"), [
+    (b"yes,0.5\nno,0.25\n", "the label (first column) 'yes' is not a number"),
+    (b"1,0.5,yes\n0,0.25,no\n", "row 1, column 3: 'yes' is not a number"),
+    (b"5\n6\n", "takes '5' for the delimiter of its first line '5'"),
+    (b"\n", "has no data row"),
+], ids=["string-label", "string-last-column", "no-feature-column", "blank"])
+def test_csv_that_is_not_label_first_numeric_is_refused(s3: Any, train: bytes, message: str) -> None:
+    with pytest.raises(InvalidExecutionInput) as exc:
+        checked(s3, train)
+    assert fields(exc) == ["dataset.train_uri"] and message in exc.value.errors[0].message
+
+
+@pytest.mark.parametrize(("train", "hyperparameters", "message"), [
+    (b"2,0.5\n0,0.25\n", BINARY, "label 2 is outside [0, 1], which binary:logistic needs"),
+    (b"3,0.5\n0,0.25\n", MULTI, "label 3 is not a class of num_class=3 (0 .. 2)"),
+    (b"-1,0.5\n", {"objective": "count:poisson", "num_round": "5"}, "label -1 is negative"),
+], ids=["binary-2", "class-beyond-num-class", "poisson-negative"])
+def test_labels_that_do_not_fit_the_objective_are_refused(s3: Any, train: bytes, hyperparameters, message) -> None:
+    with pytest.raises(InvalidExecutionInput) as exc:
+        checked(s3, train, validation=b"0,1\n", hyperparameters=hyperparameters)
+    assert message in exc.value.errors[0].message and "XGBoost fails every job" in exc.value.errors[0].message
+
+
+def test_both_channels_are_checked_and_each_error_names_its_field(s3: Any) -> None:
+    with pytest.raises(InvalidExecutionInput) as exc:
+        checked(s3, b"x,1\n", validation=b"7,1\n")
+    assert fields(exc) == ["dataset.train_uri", "dataset.validation_uri"]
+
+
+def test_libsvm_is_read_by_its_own_rules(s3: Any) -> None:
+    assert checked(s3, b"1 1:0.5 2:3\n0 1:0.25\n", validation=b"0 1:1\n", content_type="text/libsvm") == []
+    with pytest.raises(InvalidExecutionInput) as exc:
+        checked(s3, b"1,0.5,3\n", validation=b"0 1:1\n", content_type="text/libsvm")
+    assert "is not LIBSVM" in exc.value.errors[0].message
+
+
+def test_a_hidden_file_or_only_blank_lines_refuse_the_channel(s3: Any) -> None:
+    s3.put_object(Bucket="theirs", Key="h/train/.part.csv.crc", Body=b"x")
+    s3.put_object(Bucket="theirs", Key="h/train/part.csv", Body=b"1,2\n")
+    with pytest.raises(InvalidExecutionInput) as exc:
+        check_input_data(s3_plan("s3://theirs/h/train/", "s3://theirs/data/validation.csv"), BINARY, s3)
+    assert "is a hidden file" in exc.value.errors[0].message
+    with pytest.raises(InvalidExecutionInput) as exc:
+        checked(s3, b"\n\n  \n")
+    assert "has no data row" in exc.value.errors[0].message
+
+
+def test_only_the_first_bytes_of_a_large_object_are_read(s3: Any) -> None:
+    # Given a 3 MB channel whose last, never-complete line would be garbage if read whole
+    big = b"".join(b"%d,%d.5,%d\n" % (i % 2, i, i * 3) for i in range(200_000))
+    counting = CountingS3(s3)
+    warnings = checked(counting, big)
+    assert warnings == []
+    assert counting.ranges == ["bytes=0-65535", "bytes=0-65535"]  # one ranged GET per channel's object
+
+
+def test_a_static_eval_metric_without_the_objective_is_a_warning() -> None:
+    from amt_pipeline.run.execution_input import parse_execution_input
+    from amt_pipeline.run.input_rules import input_warnings
+
+    model = parse_execution_input({"hyperparameters": {"objective": "binary:logistic", "eval_metric": "logloss",
+                                                       "num_round": 10}, "objective_metric_name": "validation:auc"})
+    (warning,) = input_warnings(model)
+    assert "eval_metric 'logloss' leaves out auc" in warning and '"eval_metric": "logloss,auc"' in warning
+    assert input_warnings(parse_execution_input({})) == []  # the post's eval_metric is its objective
+    unset = parse_execution_input({"hyperparameters": {"objective": "reg:squarederror", "num_round": 10},
+                                   "objective_metric_name": "validation:rmse", "objective_type": "Minimize"})
+    assert "eval_metric is not set" in input_warnings(unset)[0]
+    assert input_warnings(unset.model_copy(update={"baseline": False})) == []

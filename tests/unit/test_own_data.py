@@ -130,7 +130,8 @@ def test_validate_checks_local_files_and_shows_the_paths_given(tmp_path: Path, c
     config.write_text(json.dumps({"dataset": {"train_uri": "data/train", "validation_uri": "data/validation.csv"}}))
     assert main(["validate", str(config)]) == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["dataset"] == {"train_uri": "data/train", "validation_uri": "data/validation.csv"}
+    assert shown["dataset"] == {"train_uri": "data/train", "validation_uri": "data/validation.csv",
+                                "content_type": "text/csv"}
     assert shown["job_name"] is None
     assert main(["validate", str(config), "--train", str(tmp_path / "nope")]) == 1
     assert "dataset.train_uri: no such file or folder" in capsys.readouterr().err

@@ -39,7 +39,9 @@ def test_plan_has_exactly_the_agreed_shape() -> None:
         "tuning",
         "report",
         "follow",
+        "data_warnings",
     }
+    assert p["data_warnings"] == []  # the input-data check (ValidateInput) fills them
     assert set(p["baseline"]) == {"enabled", "training_job_name", "request"}
     assert set(p["tuning"]) == {"job_name", "warm_start", "request"}
     assert set(p["report"]) == {"html_uri", "reports_prefix_uri"}
@@ -103,7 +105,12 @@ def test_user_dataset_plan_keeps_the_uris() -> None:
         "kind": "s3",
         "train_uri": "s3://theirs/t/",
         "validation_uri": "s3://theirs/v.csv",
+        "content_type": "text/csv",
     }
+    libsvm = plan({"dataset": {"train_uri": "s3://theirs/t/", "validation_uri": "s3://theirs/v.svm",
+                               "content_type": "text/libsvm"}})
+    channels = libsvm["tuning"]["request"]["TrainingJobDefinition"]["InputDataConfig"]
+    assert [c["ContentType"] for c in channels] == ["text/libsvm", "text/libsvm"]
 
 
 def test_input_is_normalised_with_every_default() -> None:

@@ -72,3 +72,33 @@ def test_a_good_input_returns_the_plan(handler, lambda_context) -> None:
     plan = invoke(function, lambda_context, {})
     assert plan["run_id"].startswith("amt-20261128-100000-")
     assert plan["tuning"]["request"]["HyperParameterTuningJobConfig"]["Strategy"] == "Bayesian"
+
+
+OWN = {"hyperparameters": {"objective": "binary:logistic", "eval_metric": "auc", "num_round": 10},
+       "objective_metric_name": "validation:auc",
+       "hyperparameter_ranges": {"eta": {"type": "Continuous", "min_value": 0.1, "max_value": 0.5}},
+       "dataset": {"train_uri": f"s3://{BUCKET}/mine/train/", "validation_uri": f"s3://{BUCKET}/mine/v.csv"}}
+
+
+def test_a_header_row_is_planned_with_a_warning_in_the_plan(handler, lambda_context) -> None:
+    # Given the user's CSVs in S3, the training file with a header row (SageMaker trains on it anyway)
+    function, s3 = handler
+    s3.put_object(Bucket=BUCKET, Key="mine/train/part-0.csv", Body=b"label,x\n1,0.5\n0,0.25\n")
+    s3.put_object(Bucket=BUCKET, Key="mine/v.csv", Body=b"1,0.4\n0,0.2\n")
+    # When the first step checks the input
+    plan = invoke(function, lambda_context, OWN)
+    # Then the run is planned, and the plan carries the warning to the execution's output
+    (warning,) = plan["data_warnings"]
+    assert f"s3://{BUCKET}/mine/train/part-0.csv: the first row 'label,x' is a header" in warning
+
+
+def test_a_string_label_fails_the_first_step_and_nothing_is_written(handler, lambda_context) -> None:
+    function, s3 = handler
+    s3.put_object(Bucket=BUCKET, Key="mine/train/part-0.csv", Body=b"0.5,yes\n0.25,no\n")
+    s3.put_object(Bucket=BUCKET, Key="mine/v.csv", Body=b"1,0.4\n")
+    with pytest.raises(InvalidExecutionInput) as raised:
+        invoke(function, lambda_context, OWN)
+    assert [e.field for e in raised.value.errors] == ["dataset.train_uri"]
+    assert "'yes' is not a number" in raised.value.errors[0].message
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]) == [
+        "mine/train/part-0.csv", "mine/v.csv"]

@@ -15,6 +15,7 @@ from amt.cli.errors import EXIT_FAILED, EXIT_OK
 from amt.cli.inputs import input_folder, print_field_errors, read_input
 from amt.cli.own_data import (
     StagedData,
+    check_staged_data,
     emulated_bucket_sources,
     find_local_channels,
     run_id_for,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from amt.local.images import ImageSpec
 
 DEFAULT_LOCAL_DIR = Path("amt-local")
+LOCALLY_READABLE = ("text/csv", "text/libsvm")
 
 
 def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None:
@@ -52,7 +54,7 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
 def cmd_local_run(args: argparse.Namespace) -> int:
     from amt.cli.local_state import record_execution
     from amt.local.live import LocalLiveView
-    from amt.local.runtime import LocalPipeline
+    from amt.local.runtime import DATA_BUCKET, LocalPipeline
     from amt_pipeline.errors import InvalidExecutionInput
     from amt_pipeline.run.execution_input import parse_execution_input
 
@@ -67,9 +69,14 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     try:
         staged = stage_local_data(raw, args, execution_name=name, started_at=started, out_dir=out_dir)
         execution_input = parse_execution_input(staged.execution_input)
+        refuse_unreadable_content_type(execution_input)
+        # ValidateInput's data check, said with the user's paths, before anything is provisioned.
+        data_warnings = check_staged_data(staged, DATA_BUCKET, execution_input.hyperparameters)
     except InvalidExecutionInput as error:
         print_field_errors(error)  # the state machine would fail the same way; say it at once
         return EXIT_FAILED
+    for warning in data_warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     image = _pull_image(execution_input.algorithm_version)
     if image is None:
         return EXIT_FAILED
@@ -99,6 +106,20 @@ def stage_local_data(raw: Any, args: argparse.Namespace, *, execution_name: str,
     staged = stage(raw, channels, bucket=DATA_BUCKET, run_id=run_id_for(raw, execution_name, started_at))
     staged.objects.update(earlier)
     return staged
+
+
+def refuse_unreadable_content_type(execution_input: Any) -> None:
+    """Parquet and recordio-protobuf: the containers read them with pyarrow and mlio, which no local
+    image environment holds; said before the run, not as every trial's failure."""
+    from amt_pipeline.errors import FieldError, InvalidExecutionInput
+
+    content_type = getattr(execution_input.dataset, "content_type", "text/csv")
+    if content_type in LOCALLY_READABLE:
+        return
+    raise InvalidExecutionInput([FieldError("dataset.content_type", (
+        f"{content_type}: the local engine reads {' and '.join(LOCALLY_READABLE)} only (the container reads "
+        "parquet with pyarrow and recordio-protobuf with mlio, which its local environments do not hold); "
+        "convert the data, or run it on AWS with amt start"))])
 
 
 def _pull_image(version: str) -> ImageSpec | None:

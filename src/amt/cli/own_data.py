@@ -169,13 +169,18 @@ def stage(raw: Any, channels: Mapping[str, LocalChannel], *, bucket: str, run_id
     return StagedData(staged, objects, dict(channels), layout.uri(layout.key("data")) + "/")
 
 
-def checked_input(raw: Any, channels: Mapping[str, LocalChannel]) -> Any:
-    """The execution input model of an input with local channels, checked as it will be once staged
-    (InvalidExecutionInput): before the bucket is known, with a stand-in for it."""
+CHECK_BUCKET = "local-files"  # a stand-in for the bucket, where it is not known yet
+
+
+def checked_input(raw: Any, channels: Mapping[str, LocalChannel]) -> tuple[Any, list[str]]:
+    """The execution input model of an input with local channels, checked as it will be once staged,
+    and its local files checked as ValidateInput checks data: (the model, the data's warnings), or
+    InvalidExecutionInput. Before the bucket is known, with a stand-in for it."""
     from amt_pipeline.run.execution_input import parse_execution_input
 
-    return parse_execution_input(
-        stage(raw, channels, bucket="local-files", run_id="local-files", fix_job_name=False).execution_input)
+    staged = stage(raw, channels, bucket=CHECK_BUCKET, run_id=CHECK_BUCKET, fix_job_name=False)
+    model = parse_execution_input(staged.execution_input)
+    return model, check_staged_data(staged, CHECK_BUCKET, model.hyperparameters)
 
 
 def emulated_bucket_sources(raw: Any, bucket: str, mirror: Path) -> dict[str, Path]:
@@ -234,3 +239,61 @@ def restore_given_uris(normalised: dict[str, Any], channels: Mapping[str, LocalC
     for channel, local in channels.items():
         shown["dataset"][f"{channel}_uri"] = local.given
     return shown
+
+
+class LocalFileReader:
+    """The ObjectReader port of the input-data check over files on this machine, by the keys they are
+    staged at: the check reads local data exactly as ValidateInput reads S3 (a list, the first bytes)."""
+
+    def __init__(self, bucket: str, objects: Mapping[str, Path]):
+        self.bucket, self.objects = bucket, dict(objects)
+
+    def _path(self, bucket: str, key: str) -> Path:
+        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+        if bucket != self.bucket or key not in self.objects:
+            raise ClientError({"Error": {"Code": "NoSuchKey", "Message": key}}, "GetObject")
+        return self.objects[key]
+
+    def head_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        return {"ContentLength": self._path(Bucket, Key).stat().st_size}
+
+    def list_objects_v2(self, *, Bucket: str, Prefix: str, MaxKeys: int = 1000) -> dict[str, Any]:  # noqa: N803
+        keys = sorted(k for k in self.objects if Bucket == self.bucket and k.startswith(Prefix))[:MaxKeys]
+        return {"Contents": [{"Key": k, "Size": self.objects[k].stat().st_size} for k in keys]}
+
+    def get_object(self, *, Bucket: str, Key: str, Range: str = "") -> dict[str, Any]:  # noqa: N803
+        import io
+
+        path = self._path(Bucket, Key)
+        first, _, last = Range.removeprefix("bytes=").partition("-")
+        with open(path, "rb") as handle:
+            handle.seek(int(first or 0))
+            body = handle.read(int(last) - int(first or 0) + 1) if last else handle.read()
+        return {"Body": io.BytesIO(body)}
+
+
+def check_staged_data(staged: StagedData, bucket: str, hyperparameters: Mapping[str, Any]) -> list[str]:
+    """The input-data check (ValidateInput's, amt_pipeline.run.input_data_check) on the staged files,
+    before anything is copied or started: its warnings, or InvalidExecutionInput, said with the
+    paths the user gave rather than the keys the files will have."""
+    from amt_pipeline.run.input_data_check import check_input_data
+
+    dataset = staged.execution_input.get("dataset") if isinstance(staged.execution_input, dict) else None
+    if not staged.objects or not isinstance(dataset, dict):
+        return []
+    plan = {"kind": "s3", "train_uri": dataset["train_uri"], "validation_uri": dataset["validation_uri"],
+            "content_type": dataset.get("content_type", "text/csv")}
+    names = {f"s3://{bucket}/{key}": str(path) for key, path in staged.objects.items()}
+    names.update({dataset[f"{c}_uri"]: local.given for c, local in staged.channels.items()})
+
+    def said(text: str) -> str:
+        for uri in sorted(names, key=len, reverse=True):  # a file's URI before its channel's prefix
+            text = text.replace(uri, names[uri])
+        return text
+
+    try:
+        warnings = check_input_data(plan, hyperparameters, LocalFileReader(bucket, staged.objects))
+    except InvalidExecutionInput as error:
+        raise InvalidExecutionInput([FieldError(e.field, said(e.message)) for e in error.errors]) from None
+    return [said(w) for w in warnings]

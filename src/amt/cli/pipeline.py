@@ -74,12 +74,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         raw = with_channel_options(raw, args.train, args.validation)
         channels = find_local_channels(raw, input_folder(args.config))
-        model = checked_input(raw, channels)
+        model, data_warnings = checked_input(raw, channels)
     except InvalidExecutionInput as error:
         print_field_errors(error)
         out.document({"valid": False, "errors": field_errors_json(error)})
         return EXIT_FAILED
-    warnings = list(input_warnings(model))
+    warnings = [*input_warnings(model), *data_warnings]
     for warning in warnings:
         out.warn(f"warning: {warning}")
     normalised = restore_given_uris(model.model_dump(mode="json"), channels)
@@ -98,11 +98,13 @@ def cmd_start(args: argparse.Namespace) -> int:
     try:
         raw = with_channel_options(raw, args.train, args.validation)
         channels = find_local_channels(raw, input_folder(args.config))
-        checked_input(raw, channels)
+        _, data_warnings = checked_input(raw, channels)
     except InvalidExecutionInput as error:  # fail here, before anything starts on AWS
         print_field_errors(error)
         out.document({"started": False, "errors": field_errors_json(error)})
         return EXIT_FAILED
+    for warning in data_warnings:
+        out.warn(f"warning: {warning}")
     aws = session(args)
     stack = load_stack(aws, args.stack)
     state_machine = stack.output("StateMachineArn")

@@ -30,11 +30,13 @@ class MetricReader(Protocol):
 
 
 class ObjectReader(Protocol):
-    """S3, read-only: is there an object, or are there objects under a prefix."""
+    """S3, read-only: is there an object, or are there objects under a prefix; the first bytes of one."""
 
     def head_object(self, *, Bucket: str, Key: str) -> dict[str, Any]: ...
 
     def list_objects_v2(self, *, Bucket: str, Prefix: str, MaxKeys: int = ...) -> dict[str, Any]: ...
+
+    def get_object(self, *, Bucket: str, Key: str, Range: str = ...) -> dict[str, Any]: ...
 
 
 class ObjectDeleter(Protocol):

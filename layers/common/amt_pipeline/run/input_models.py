@@ -84,15 +84,25 @@ class BuiltinDataset(_Model):
     )
 
 
+# What the built-in XGBoost containers read (data_utils.py, every image): the channels' ContentType.
+CONTENT_TYPES = ("text/csv", "text/libsvm", "application/x-parquet", "application/x-recordio-protobuf")
+ContentType = Literal[CONTENT_TYPES]  # type: ignore[valid-type]
+
+
 class S3Dataset(_Model):
-    """The user's own data: headerless CSV, label in the first column (an object or a prefix)."""
+    """The user's own data, label first: headerless CSV by default (an object or a prefix)."""
 
     train_uri: str = Field(pattern=S3_URI_PATTERN, max_length=1024)
     validation_uri: str = Field(pattern=S3_URI_PATTERN, max_length=1024)
+    content_type: ContentType = Field(
+        default="text/csv",
+        description="Both channels' ContentType, as the XGBoost container reads it: CSV and LIBSVM locally "
+        "and on AWS; parquet and recordio-protobuf on AWS only.",
+    )
 
 
 def _dataset_kind(value: Any) -> str:
-    if isinstance(value, Mapping) and ("train_uri" in value or "validation_uri" in value):
+    if isinstance(value, Mapping) and ({"train_uri", "validation_uri", "content_type"} & set(value)):
         return "s3"
     if isinstance(value, S3Dataset):
         return "s3"

@@ -39,7 +39,30 @@ def input_warnings(model: ExecutionInput) -> list[str]:
             f"objective_type {model.objective_type} for {model.objective_metric_name}, "
             f"a metric that is better when {'higher' if direction == 'Maximize' else 'lower'}"
         )
+    warning = _baseline_metric_warning(model)
+    if warning:
+        warnings.append(warning)
     return warnings
+
+
+def _baseline_metric_warning(model: ExecutionInput) -> str | None:
+    """The baseline trains on the static hyperparameters alone: SageMaker adds the tuning objective's
+    metric to the trials only (``_tuning_objective_metric``), so the baseline reports the objective
+    only when ``eval_metric`` names it."""
+    if not model.baseline or "eval_metric" in model.hyperparameter_ranges:
+        return None
+    metric = model.objective_metric_name.split(":", 1)[-1]
+    given = model.hyperparameters.get("eval_metric")
+    if given is None:
+        return (f"hyperparameters.eval_metric is not set: the baseline reports only XGBoost's default metric "
+                f"for its objective, maybe not {metric}, and then has no {model.objective_metric_name} to compare "
+                f'with the tuned jobs; add "eval_metric": "{metric}"')
+    names = [m.strip() for m in str(given).split(",")]
+    if metric in names:
+        return None
+    return (f"hyperparameters.eval_metric {given!r} leaves out {metric}: the baseline will have no "
+            f"{model.objective_metric_name} to compare with the tuned jobs; add it "
+            f'("eval_metric": "{",".join([*names, metric])}")')
 
 
 def fill_dependent_defaults(model: ExecutionInput) -> ExecutionInput:

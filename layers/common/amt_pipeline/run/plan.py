@@ -60,6 +60,7 @@ class S3DatasetPlan(_PlanPart):
     kind: Literal["s3"] = "s3"
     train_uri: str
     validation_uri: str
+    content_type: str = "text/csv"
 
 
 DatasetPlan = Annotated[BuiltinDatasetPlan | S3DatasetPlan, Field(discriminator="kind")]
@@ -99,6 +100,8 @@ class RunPlan(_PlanPart):
     tuning: TuningPlan
     report: ReportPlan
     follow: FollowPlan
+    # What the input-data check saw that SageMaker trains on anyway (a header row...): the execution's output.
+    data_warnings: list[str] = Field(default_factory=list)
 
 
 def make_plan(
@@ -151,7 +154,7 @@ def dataset_plan(ei: ExecutionInput, layout: RunLayout) -> BuiltinDatasetPlan | 
             train_key=layout.train_key,
             validation_key=layout.validation_key,
         )
-    return S3DatasetPlan(train_uri=ds.train_uri, validation_uri=ds.validation_uri)
+    return S3DatasetPlan(train_uri=ds.train_uri, validation_uri=ds.validation_uri, content_type=ds.content_type)
 
 
 def _utc(moment: datetime) -> datetime:

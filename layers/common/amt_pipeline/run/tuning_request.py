@@ -21,7 +21,7 @@ from amt_pipeline.run.input_models import (
 )
 from amt_pipeline.run.layout import RunLayout, baseline_job_name
 
-CONTENT_TYPE = "text/csv"
+CONTENT_TYPE = "text/csv"  # the built-in dataset's
 RUN_ID_TAG = "amt-pipeline:run-id"
 STACK_TAG = "amt-pipeline:stack"
 
@@ -34,6 +34,10 @@ def data_channel_uris(ei: ExecutionInput, layout: RunLayout) -> dict[str, str]:
             "validation": layout.uri(layout.key("data", "validation")) + "/",
         }
     return {"train": ei.dataset.train_uri, "validation": ei.dataset.validation_uri}
+
+
+def content_type(ei: ExecutionInput) -> str:
+    return CONTENT_TYPE if isinstance(ei.dataset, BuiltinDataset) else ei.dataset.content_type
 
 
 def tags(ei: ExecutionInput, run_id: str, stack_name: str) -> list[dict[str, str]]:
@@ -59,7 +63,7 @@ def _training_definition(ei: ExecutionInput, layout: RunLayout, region: str, rol
                         "S3DataDistributionType": "FullyReplicated",
                     }
                 },
-                "ContentType": CONTENT_TYPE,
+                "ContentType": content_type(ei),
                 "CompressionType": "None",
             }
             for channel, uri in data_channel_uris(ei, layout).items()

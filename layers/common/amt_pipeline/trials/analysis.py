@@ -339,12 +339,16 @@ def _static_hyperparameters(definition: Mapping[str, Any], tuned: Mapping[str, A
 
 
 def _channel_uris(definition: Mapping[str, Any]) -> dict[str, str]:
-    uris = {}
+    uris, content_type = {}, "text/csv"
     for channel in definition.get("InputDataConfig") or []:
         uri = ((channel.get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri")
         if channel.get("ChannelName") in {"train", "validation"} and uri:
             uris[f"{channel['ChannelName']}_uri"] = uri
-    return uris if len(uris) == 2 else {}
+            if channel["ChannelName"] == "train":
+                content_type = channel.get("ContentType") or content_type
+    if len(uris) != 2:
+        return {}
+    return uris if content_type == "text/csv" else {**uris, "content_type": content_type}
 
 
 def next_execution_input(

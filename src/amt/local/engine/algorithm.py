@@ -4,7 +4,7 @@ The training itself runs in the image's own environment (``amt_container``, on t
 release the image ships). What stays in the engine's process, so that a trial whose input the
 container refuses fails at once with the container's message:
 
-- Input: headerless CSV, label in the first column; every object of a channel concatenated.
+- Input: read by the container's own code in the image's environment (``amt_container.data``).
 - Hyperparameters arrive as strings and are parsed as the container parses them (int / float /
   categorical / comma-separated list, with the container's ranges,
   ``algorithm_mode/hyperparameter_validation.py``). A bad value fails the job with
@@ -13,11 +13,8 @@ container refuses fails at once with the container's message:
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
-
-import numpy as np
 
 from amt_pipeline.run import xgboost_rules
 from amt_pipeline.run.xgboost_algorithm import DEFAULT_VERSION
@@ -48,20 +45,3 @@ def parse_hyperparameters(raw: Mapping[str, str], version: str = DEFAULT_VERSION
         elif spec is not None and spec.kind == "list":
             parsed[xgboost_rules.canonical(name)] = [p.strip() for p in str(value).split(",") if p.strip()]
     return parsed
-
-
-def read_csv(chunks: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
-    """Headerless CSV objects (label first) -> (features float32, labels float32)."""
-    import pandas as pd
-
-    body = b"".join(c if c.endswith(b"\n") or not c else c + b"\n" for c in chunks)
-    if not body.strip():
-        raise ClientError("No data in channel")
-    try:
-        frame = pd.read_csv(io.BytesIO(body), header=None, dtype=np.float32)
-    except (ValueError, pd.errors.ParserError) as e:
-        raise ClientError(f"Blank or non-numeric CSV value: {e}") from None
-    arr = frame.to_numpy(dtype=np.float32)
-    if arr.shape[1] < 2:
-        raise ClientError("CSV needs a label column and at least one feature column")
-    return arr[:, 1:], arr[:, 0]

@@ -20,7 +20,7 @@ from amt.local.engine.plan import TuningPlan
 from amt.local.engine.pools import PoolFactory, PoolRequest, TrialPool, image_of
 from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
-from amt.local.engine.storage import ObjectStore, read_channels
+from amt.local.engine.storage import Channel, ObjectStore, read_channels
 from amt.local.engine.training_job import TrainingJob
 from amt.local.engine.tuning_job import TuningJob, TuningProgress
 from amt.local.engine.tuning_run import TuningRun
@@ -93,7 +93,7 @@ class Coordinator:
             log.exception("tuning job %s failed", job.name)
             self.finish(job, "Failed", f"InternalServerError: {type(e).__name__}: {e}")
 
-    def _channels(self, job: TuningJob, plan: TuningPlan) -> dict[str, list[bytes]] | None:
+    def _channels(self, job: TuningJob, plan: TuningPlan) -> dict[str, Channel] | None:
         try:
             return read_channels(self.storage, plan.definition)
         except (KeyError, ValueError, OSError) as e:

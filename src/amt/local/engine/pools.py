@@ -5,15 +5,18 @@ The coordinator needs three things of a pool: ``submit`` a trial (a future of it
 the job's image environment (``amt.local.images``: the XGBoost release that image ships), whose
 warm worker processes load the job's channels once and train the trials they are handed.
 
-The engine's side of the container runs here, in this process, before a trial is handed over:
-the channels are parsed as the container parses CSV, and the hyperparameters as its
-``hyperparameter_validation`` does; a trial whose input the container would refuse fails at once
-with the container's message, without a worker.
+The channels are laid out as SageMaker's File mode lays them out (``/opt/ml/input/data/<channel>/``,
+here a scratch folder) and read in the image's environment by the container's own reading code
+(``amt_container.data``: XGBoost's CSV and LIBSVM readers, the container's checks), once per job,
+before the first trial: a channel the container would refuse fails every trial at once with the
+container's message. The hyperparameters are checked here, in this process, as the container's
+``hyperparameter_validation`` does.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import shutil
 import tempfile
 import time
@@ -22,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 import amt.local.engine.algorithm as algorithm
+from amt.local.engine.storage import Channel
 from amt.local.images import TrainerPool, image_for_uri, prepare_image
-from amt.local.images.workers import WorkerFarm, shared_farm
+from amt.local.images.workers import WorkerCrashed, WorkerFarm, shared_farm
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class PoolRequest:
     """What a job asks of its pool: ``size`` workers for ``slots`` trials over these channels."""
 
     image: str  # AlgorithmSpecification.TrainingImage
-    channels: dict[str, list[bytes]]  # channel name -> the channel's objects, as read from S3
+    channels: dict[str, Channel]  # channel name -> the channel's files, as read from S3
     size: int
     slots: int  # trials are numbered 0..slots-1 (spec["slot"])
 
@@ -80,26 +82,17 @@ class ImageTrialPool:
         image = image_for_uri(request.image)
         self._version = image.version
         env = prepare_image(image)
-        workers = [farm.acquire(env) for _ in range(max(1, request.size))]  # cold ones boot while we parse
+        workers = [farm.acquire(env) for _ in range(max(1, request.size))]  # cold ones boot while we write
         self._scratch = Path(tempfile.mkdtemp(prefix="amt-channels-"))
-        self._channel_errors: dict[str, str] = {}
-        paths: dict[str, Path] = {}
-        for name, chunks in request.channels.items():
-            try:
-                features, labels = algorithm.read_csv(chunks)
-            except algorithm.ClientError as e:
-                self._channel_errors[name] = f"ClientError: channel {name!r}: {e}"
-                continue
-            paths[name] = self._scratch / f"{name}.npz"
-            np.savez(paths[name], features=features, labels=labels)
-        if "train" not in paths and "train" not in self._channel_errors:
-            self._channel_errors["train"] = "ClientError: No data in training channel"
-        self._trainer = TrainerPool(farm, env, paths, workers, self._scratch)
+        load = write_channels(request.channels, self._scratch)
+        self._channel_error: str | None = None
+        with contextlib.suppress(WorkerCrashed):  # the trainer replaces the worker and fails the trial with it
+            self._channel_error = workers[0].load(load)
+        self._trainer = TrainerPool(farm, env, load, workers, self._scratch)
 
     def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[dict[str, Any]]:
-        for channel in ("train", "validation"):
-            if channel in self._channel_errors:
-                return _done(failed(self._channel_errors[channel]))
+        if self._channel_error:
+            return _done(failed(f"ClientError: {self._channel_error}"))
         try:
             hyperparameters = algorithm.parse_hyperparameters(spec["hyperparameters"], self._version)
         except algorithm.ClientError as e:
@@ -112,6 +105,27 @@ class ImageTrialPool:
     def shutdown(self, cancel: bool = False) -> None:
         self._trainer.shutdown(cancel)
         shutil.rmtree(self._scratch, ignore_errors=True)
+
+
+def write_channels(channels: Mapping[str, Channel], scratch: Path) -> dict[str, Any]:
+    """The channels as files under ``scratch/data/<channel>/`` (File mode's layout), and the worker's
+    load request: their folders and the train channel's content type, which the container reads
+    both channels with."""
+    root = scratch / "data"
+    folders = {}
+    for name, channel in channels.items():
+        folder = root / name
+        folder.mkdir(parents=True)
+        for relative, body in channel.files:
+            path = (folder / relative).resolve()
+            if not path.is_relative_to(folder.resolve()):
+                raise ValueError(f"channel {name!r}: the object {relative!r} lies outside its channel folder")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+        folders[name] = str(folder)
+    train = channels.get("train")
+    return {"channels": folders, "content_type": train.content_type if train else None,
+            "data_root": str(root), "scratch": str(scratch / "links")}
 
 
 def image_pool(request: PoolRequest) -> TrialPool:

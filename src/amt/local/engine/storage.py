@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from amt_pipeline.aws.s3_uri import split_s3_uri
@@ -48,16 +49,23 @@ class InMemoryObjectStore:
         return len(self._objects)
 
 
-def read_channels(storage: ObjectStore, definition: Mapping[str, Any]) -> dict[str, list[bytes]]:
-    """A job definition's InputDataConfig -> channel name -> its objects' bytes (ValueError when
-    SageMaker would fail the job: a source or content type other than S3 CSV, an empty channel)."""
-    out: dict[str, list[bytes]] = {}
+@dataclass(frozen=True)
+class Channel:
+    """One channel as SageMaker's File mode lays it out under /opt/ml/input/data/<channel>/:
+    each object by its key below the S3Uri's last "/" (a folder's relative paths kept)."""
+
+    content_type: str | None  # the channel's ContentType (None: the algorithm's default)
+    files: tuple[tuple[str, bytes], ...]  # (relative path, body), in key order
+
+
+def read_channels(storage: ObjectStore, definition: Mapping[str, Any]) -> dict[str, Channel]:
+    """A job definition's InputDataConfig -> channel name -> its files (ValueError when SageMaker
+    would fail the job before the algorithm starts: a source other than S3, an empty channel)."""
+    out: dict[str, Channel] = {}
     for ch in definition.get("InputDataConfig") or []:
         src = ch["DataSource"].get("S3DataSource")
         if not src:
             raise ValueError(f"channel {ch['ChannelName']!r}: only S3DataSource is supported locally")
-        if ch.get("ContentType") and "csv" not in ch["ContentType"]:
-            raise ValueError(f"channel {ch['ChannelName']!r}: only text/csv is supported locally")
         uri = src["S3Uri"]
         split_s3_uri(uri)
         if src.get("S3DataType", "S3Prefix") == "S3Prefix":
@@ -66,5 +74,6 @@ def read_channels(storage: ObjectStore, definition: Mapping[str, Any]) -> dict[s
             uris = [uri]
         if not uris:
             raise ValueError(f"No data in channel {ch['ChannelName']!r} at {uri}")
-        out[ch["ChannelName"]] = [storage.get(u) for u in uris]
+        base = uri[: uri.rfind("/") + 1]
+        out[ch["ChannelName"]] = Channel(ch.get("ContentType"), tuple((u[len(base):], storage.get(u)) for u in uris))
     return out

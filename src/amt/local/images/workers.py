@@ -36,7 +36,8 @@ class WorkerProcess:
 
     def __init__(self, env: ImageEnvironment, stderr: IO[bytes] | int | None = None) -> None:
         self.env = env
-        self.channels: dict[str, str] | None = None
+        self.channels: dict[str, Any] | None = None  # the load request it holds
+        self.loaded_error: str | None = None
         self._process = subprocess.Popen(
             [str(env.python), "-I", "-c", _BOOT, str(env.code_root)],
             stdin=subprocess.PIPE,
@@ -66,10 +67,12 @@ class WorkerProcess:
             raise WorkerCrashed(body)
         return body
 
-    def load(self, channels: dict[str, str]) -> None:
-        if self.channels != channels:
-            self.request("load", channels)
-            self.channels = dict(channels)
+    def load(self, request: dict[str, Any]) -> str | None:
+        """A job's channels, read once by the worker: the container's error when it refuses them."""
+        if self.channels != request:
+            self.loaded_error = self.request("load", request).get("error")
+            self.channels = dict(request)
+        return self.loaded_error
 
     def close(self, timeout: float = 5.0) -> None:
         with contextlib.suppress(OSError):
@@ -141,11 +144,11 @@ def _stderr_is_real() -> bool:
 class TrainerPool:
     """The training slots of one job: its ``size`` workers, taken from the farm at once, one trial each."""
 
-    def __init__(self, farm: WorkerFarm, env: ImageEnvironment, channels: dict[str, Path],
+    def __init__(self, farm: WorkerFarm, env: ImageEnvironment, load: dict[str, Any],
                  workers: list[WorkerProcess], scratch: Path) -> None:
         self._farm = farm
         self._env = env
-        self._channels = {name: str(path) for name, path in channels.items()}
+        self._load = load  # the worker's load request (amt.local.engine.pools.write_channels)
         self._stops = scratch / "stop"
         self._stops.mkdir(parents=True, exist_ok=True)
         self._free: queue.SimpleQueue[WorkerProcess] = queue.SimpleQueue()
@@ -168,8 +171,10 @@ class TrainerPool:
         started = time.time()
         worker = self._free.get()  # one per executor thread: never waits
         try:
-            worker.load(self._channels)
-            result: dict[str, Any] = worker.request("train", spec)
+            error = worker.load(self._load)
+            result: dict[str, Any] = (
+                {"status": "Failed", "failure_reason": f"ClientError: {error}", "start": started, "end": time.time()}
+                if error else worker.request("train", spec))
         except WorkerCrashed as e:
             worker.close()
             self._give_back(self._farm.acquire(self._env))  # a fresh process for the next trial
