@@ -22,10 +22,14 @@ AMTVIZ_PY := $(AMTVIZ_VENV)/bin/python
 CHROMIUM := /usr/bin/chromium
 export PYENV_VERSION := $(shell pyenv versions --bare 2>/dev/null | grep -E '^3\.(11|13)' | sort -V | tr '\n' ':' | sed 's/:$$//')
 
-.PHONY: help dev demo test test-fast lint template build deploy-check sizes bench browser sdk clean
+OWN_DATA_EXAMPLES := breast-cancer diabetes wine
+
+.PHONY: help dev demo $(addprefix example-,$(OWN_DATA_EXAMPLES)) test test-fast lint template build deploy-check sizes bench browser sdk clean
 
 help:
 	@echo "make demo      run the post's example locally (no AWS account needed)"
+	@echo "make example-breast-cancer | example-diabetes | example-wine   your own data's path, locally:"
+	@echo "               scikit-learn's datasets written as CSV files, then amt local run on them"
 	@echo "make test      run every test (unit, moto integration, browser, template)"
 	@echo "make lint      ruff + mypy"
 	@echo "make template  sam validate --lint, cfn-lint and checkov on template.yaml"
@@ -75,6 +79,11 @@ browser:
 
 demo: $(PY)
 	$(VENV)/bin/amt local run
+
+# One command per own-data example: its CSVs (examples/own-data/make_data.py), then the local run on them.
+$(addprefix example-,$(OWN_DATA_EXAMPLES)): example-%: $(PY)
+	$(PY) examples/own-data/make_data.py $*
+	$(VENV)/bin/amt local run examples/own-data/$*.json
 
 test: $(PY) browser $(SAM) $(CHECKOV) $(SDK_PY) $(AMTVIZ_PY)
 	$(PY) -m pytest
