@@ -172,3 +172,75 @@ def test_a_job_without_any_objective_suggests_no_warm_start():
     suggestion = next_execution_input(describe, parameter_ranges(describe), [], scored_trial_count=0)
     assert "warm_start" not in suggestion
     parse_execution_input(suggestion)
+
+
+# --- The rule the follow-up rounds act on (issue 21) ------------------------------------------
+
+
+def _ranked(values, name="max_depth"):
+    """Trials whose objective falls with the list's order: the first value is the best trial's."""
+    return [{name: float(v), "FinalObjectiveValue": 1.0 - i / 100, "TrainingJobName": str(i)}
+            for i, v in enumerate(values)]
+
+
+def test_the_issues_six_trial_run_gives_no_verdict_and_never_suggests_max_depth_0():
+    # Given the issue's 6-trial run: the best of them at max_depth 1 (1 of the top 3 near the minimum)
+    rows = _ranked([1, 6, 8, 4, 9, 3])
+    # When
+    [finding] = boundary_analysis(rows, {"max_depth": DEPTH}, MAXIMIZE)
+    # Then six trials are too few to say anything, and the range is kept as it is
+    assert finding["edge"] is None and "too few trials" in finding["message"]
+    assert (finding["suggested_min_value"], finding["suggested_max_value"]) == (1, 10)
+
+
+def test_max_depth_crowding_its_minimum_of_1_is_at_its_limit_because_0_means_no_limit():
+    # Given 20 trials whose best five all have max_depth 1 or 2
+    rows = _ranked([1, 1, 2, 1, 2, 5, 7, 9, 3, 6, 8, 10, 4, 5, 6, 7, 8, 9, 10, 3])
+    # When
+    [finding] = boundary_analysis(rows, {"max_depth": DEPTH}, MAXIMIZE)
+    # Then the edge is crowded, but nothing "more of the same" lies below 1
+    assert finding["edge"] == "lower" and finding["at_limit"] is True
+    assert finding["suggested_min_value"] == 1 and "no limit" in finding["warning"]
+
+
+def test_max_depth_crowding_a_higher_minimum_widens_down_to_1_at_most():
+    # Given max_depth searched over 2-10, its best trials at 2 and 3
+    rows = _ranked([2, 2, 3, 2, 3, 6, 8, 10, 5, 7, 9, 4, 6, 8, 10, 5, 7, 9, 4, 6])
+    # When
+    [finding] = boundary_analysis(rows, {"max_depth": ParameterRange("max_depth", "Integer", 2, 10)}, MAXIMIZE)
+    # Then the next range reaches down to 1, never to 0
+    assert finding["edge"] == "lower" and finding["at_limit"] is False
+    assert (finding["suggested_min_value"], finding["suggested_max_value"]) == (1, 10)
+
+
+def test_two_of_five_top_trials_near_an_edge_are_not_evidence_enough():
+    # Given 20 trials, the best at eta's top but only one other top trial near it
+    rows = _ranked([0.49, 0.3, 0.47, 0.2, 0.25, 0.15, 0.35, 0.22, 0.33, 0.28] * 2, name="eta")
+    # When
+    [finding] = boundary_analysis(rows, {"eta": ETA}, MAXIMIZE)
+    # Then the range is kept
+    assert finding["edge"] is None and finding["suggested_max_value"] == 0.5
+
+
+def test_a_narrow_integer_range_needs_more_top_trials_at_its_edge():
+    # Given max_depth 5-10 (an edge zone of 2 values in 6: chance 1/3, not 0.2), 3 of the 5 top at 5 or 6
+    narrow = ParameterRange("max_depth", "Integer", 5, 10)
+    rows = _ranked([5, 6, 9, 5, 8, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10])
+    # When / Then: 3 of 5 at a chance of 1/3 happens 21% of the time: no verdict
+    [finding] = boundary_analysis(rows, {"max_depth": narrow}, MAXIMIZE)
+    assert finding["edge"] is None
+    # And 4 of 5 (4.5%) is evidence
+    rows = _ranked([5, 6, 5, 9, 6, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10])
+    [finding] = boundary_analysis(rows, {"max_depth": narrow}, MAXIMIZE)
+    assert finding["edge"] == "lower" and finding["crowd_p_value"] < 0.1
+    assert (finding["suggested_min_value"], finding["suggested_max_value"]) == (2, 10)
+
+
+def test_an_open_end_of_the_containers_domain_is_never_reached():
+    # Given subsample (XGBoost takes (0, 1]) searched over 0.1-0.5, the best trials at its bottom
+    spec = ParameterRange("subsample", "Continuous", 0.1, 0.5)
+    rows = _ranked([0.11, 0.12, 0.1, 0.13, 0.15, 0.4, 0.3, 0.45, 0.35, 0.25] * 2, name="subsample")
+    # When
+    [finding] = boundary_analysis(rows, {"subsample": spec}, MAXIMIZE)
+    # Then the next minimum lies between 0 and 0.1, never at 0
+    assert finding["edge"] == "lower" and 0 < finding["suggested_min_value"] < 0.1

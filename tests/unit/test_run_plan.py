@@ -40,12 +40,22 @@ def test_plan_has_exactly_the_agreed_shape() -> None:
         "report",
         "follow",
         "data_warnings",
+        "chain",
     }
     assert p["data_warnings"] == []  # the input-data check (ValidateInput) fills them
     assert set(p["baseline"]) == {"enabled", "training_job_name", "request"}
     assert set(p["tuning"]) == {"job_name", "warm_start", "request"}
     assert set(p["report"]) == {"html_uri", "reports_prefix_uri"}
     assert set(p["follow"]) == {"console_url", "describe_command"}
+    assert p["chain"] == {"enabled": False, "chain_id": None, "round": 1, "round_key": None}
+
+
+def test_a_run_with_follow_up_is_the_first_round_of_its_own_chain() -> None:
+    p = plan({"follow_up": {}})
+    assert p["chain"] == {"enabled": True, "chain_id": p["run_id"], "round": 1,
+                          "round_key": f"chain-round#{p['run_id']}"}
+    tags = {t["Key"]: t["Value"] for t in p["tuning"]["request"]["Tags"]}
+    assert tags["amt-pipeline:chain-id"] == p["run_id"] and tags["amt-pipeline:round"] == "1"
 
 
 def test_default_run_id_is_time_plus_execution_hash() -> None:

@@ -53,6 +53,12 @@ def test_a_normalised_input_validates() -> None:
 # The schema checks each field alone (types, bounds, names, enums); these rules relate
 # fields or values, so only the model sees them.
 MODEL_ONLY = {
+    "follow-up-budget-below-first-round",
+    "follow-up-grid",
+    "follow-up-later-round-without-chain",
+    "follow-up-later-round-without-warm-start",
+    "follow-up-round-below-parallel",
+    "follow-up-tags-leave-no-room",
     "grid-max-jobs-beyond-grid",
     "grid-with-continuous",
     "hyperband-config-without-hyperband",

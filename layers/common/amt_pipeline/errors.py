@@ -68,3 +68,7 @@ class ForeignBucket(AmtPipelineError):
     def __init__(self, bucket: str, stack_bucket: str):
         self.bucket, self.stack_bucket = bucket, stack_bucket
         super().__init__(f"bucket {bucket!r} is not this stack's bucket ({stack_bucket!r}): nothing written")
+
+
+class FollowUpRefused(AmtPipelineError):
+    """The next round of a chain would break one of AWS's warm-start restrictions: the chain stops."""

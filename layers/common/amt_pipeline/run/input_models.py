@@ -31,6 +31,8 @@ MAX_JOBS_RANDOM = 10_000  # Random search may have its quota raised this far
 MAX_TAGS = 50  # SageMaker's limit, including the pipeline's own tags
 RESERVED_TAG_PREFIXES = ("aws:", "amt-pipeline:")  # aws: in any case (AWS reserves it)
 PIPELINE_TAG_COUNT = 2  # amt-pipeline:run-id, amt-pipeline:stack
+CHAIN_TAG_COUNT = 2  # amt-pipeline:chain-id, amt-pipeline:round (a run with follow_up)
+MAX_FOLLOW_UP_ROUNDS = 10
 
 Strategy = Literal["Bayesian", "Random", "Grid", "Hyperband"]
 ObjectiveType = Literal["Maximize", "Minimize"]
@@ -164,6 +166,42 @@ class WarmStart(_Model):
     type: Literal["IdenticalDataAndAlgorithm", "TransferLearning"] = "IdenticalDataAndAlgorithm"
 
 
+class FollowUp(_Model):
+    """The tuning conversation (issue 21): when a round's report is rendered, the pipeline decides on
+    its own whether to start another round that warm-starts from the earlier ones with the suggested
+    ranges, within this budget (amt_pipeline.chain)."""
+
+    max_rounds: int = Field(default=3, ge=1, le=MAX_FOLLOW_UP_ROUNDS, description="Rounds in all, the first included.")
+    max_total_jobs: int | None = Field(
+        default=None, ge=1, le=MAX_FOLLOW_UP_ROUNDS * MAX_JOBS,
+        description="Training jobs over the whole chain. Default: max_rounds x the size of a round.",
+    )
+    max_estimated_cost: float | None = Field(
+        default=None, gt=0,
+        description="USD over the whole chain, as the reports estimate it (billable seconds x the hourly "
+        "price); no next round whose estimate would pass it.",
+    )
+    min_improvement: float = Field(
+        default=0.001, ge=0,
+        description="The smallest gain of the chain's best objective (in the objective's units) that earns "
+        "another round; a round that gains less ends the chain.",
+    )
+    round_jobs: int | None = Field(
+        default=None, ge=1, le=MAX_JOBS, description="Training jobs of each later round. Default: max_jobs."
+    )
+    notify: Literal["every_round", "last_round"] = Field(
+        default="every_round",
+        description='"every_round": a short message at each intermediate round and the chain\'s result at the '
+        'last; "last_round": only the last.',
+    )
+    chain_id: JobName | None = Field(
+        default=None, description="Set by the pipeline on later rounds: the first round's run id."
+    )
+    round: int = Field(
+        default=1, ge=1, le=MAX_FOLLOW_UP_ROUNDS, description="Set by the pipeline on later rounds."
+    )
+
+
 class ExecutionInput(_Model):
     """One run: a tuning job (and, by default, a baseline training job) on one dataset."""
 
@@ -217,6 +255,11 @@ class ExecutionInput(_Model):
     completion_criteria: CompletionCriteria | None = None
     hyperband: Hyperband | None = Field(default=None, description="Only with strategy Hyperband.")
     warm_start: WarmStart | None = None
+    follow_up: FollowUp | None = Field(
+        default=None,
+        description="Opt in to follow-up rounds: each warm-starts from the earlier ones with the ranges the "
+        "report suggests, until nothing is left to learn or the budget is spent.",
+    )
 
     # Pipeline
     baseline: bool = Field(
@@ -230,7 +273,7 @@ class ExecutionInput(_Model):
                 "maxLength": 128,
                 "not": {"pattern": "^([aA][wW][sS]|amt-pipeline):"},
             },
-            "maxProperties": MAX_TAGS - PIPELINE_TAG_COUNT,
+            "maxProperties": MAX_TAGS - PIPELINE_TAG_COUNT,  # with follow_up, CHAIN_TAG_COUNT fewer
         },
     )
 
@@ -242,6 +285,10 @@ class ExecutionInput(_Model):
     def untuned_hyperparameters(self) -> dict[str, str]:
         """The tuning job's StaticHyperParameters: a tuned name overrides its static value."""
         return {k: v for k, v in self.static_hyperparameters().items() if k not in self.hyperparameter_ranges}
+
+    def pipeline_tag_count(self) -> int:
+        """How many tags the pipeline adds to the user's."""
+        return PIPELINE_TAG_COUNT + (CHAIN_TAG_COUNT if self.follow_up is not None else 0)
 
     def grid_size(self) -> int:
         """Number of combinations of the categorical ranges (what a Grid search runs)."""

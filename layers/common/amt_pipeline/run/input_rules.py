@@ -20,7 +20,6 @@ from amt_pipeline.run.input_models import (
     MAX_JOBS_RANDOM,
     MAX_RANGES,
     MAX_TAGS,
-    PIPELINE_TAG_COUNT,
     RESERVED_TAG_PREFIXES,
     CategoricalRange,
     ContinuousRange,
@@ -96,7 +95,7 @@ HP, HR = ("hyperparameters",), ("hyperparameter_ranges",)
 def cross_field_errors(m: ExecutionInput) -> Iterator[RuleError]:
     """Every rule between fields that the model breaks, in the order of its fields."""
     for rules in (_hyperparameter_errors, _range_set_errors, _objective_errors, _job_count_errors,
-                  _hyperband_errors, _warm_start_errors, _tag_errors):
+                  _hyperband_errors, _warm_start_errors, _follow_up_errors, _tag_errors):
         yield from rules(m)
 
 
@@ -212,6 +211,40 @@ def _warm_start_errors(m: ExecutionInput) -> Iterator[RuleError]:
         )
 
 
+FU = ("follow_up",)
+
+
+def _follow_up_errors(m: ExecutionInput) -> Iterator[RuleError]:
+    fu = m.follow_up
+    if fu is None:
+        return
+    if m.strategy == "Grid":
+        yield RuleError("follow_up", "strategy Grid cannot be followed up: SageMaker does not warm-start a Grid "
+                        "search, and its grid has no range edges to widen", (FU, ("strategy",)))
+    round_size = fu.round_jobs if fu.round_jobs is not None else m.max_jobs
+    if fu.max_total_jobs is not None and fu.max_total_jobs < m.max_jobs:
+        yield RuleError("follow_up.max_total_jobs", f"{fu.max_total_jobs} is fewer than this round's max_jobs "
+                        f"({m.max_jobs}): the chain's budget includes its first round", (FU, ("max_jobs",)))
+    if fu.round_jobs is not None and fu.round_jobs < m.max_parallel_jobs:
+        yield RuleError("follow_up.round_jobs", f"{fu.round_jobs} is fewer than max_parallel_jobs "
+                        f"({m.max_parallel_jobs}): a later round runs with the same parallelism",
+                        (FU, ("max_parallel_jobs",)))
+    if m.strategy != "Random" and round_size > MAX_JOBS:
+        yield RuleError("follow_up.round_jobs", f"{round_size} training jobs; a round takes at most {MAX_JOBS}",
+                        (FU, ("max_jobs",), ("strategy",)))
+    if fu.round > fu.max_rounds:
+        yield RuleError("follow_up.round", f"round {fu.round} is past max_rounds ({fu.max_rounds})", (FU,))
+    if fu.round > 1 and fu.chain_id is None:
+        yield RuleError("follow_up.chain_id", f"round {fu.round} needs the chain it belongs to (the first round's "
+                        "run id); the pipeline sets both on the rounds it starts", (FU,))
+    if fu.round == 1 and fu.chain_id is not None:
+        yield RuleError("follow_up.chain_id", "is set by the pipeline on later rounds only (round > 1); the first "
+                        "round's run id is the chain's", (FU,))
+    if fu.round > 1 and m.warm_start is None:
+        yield RuleError("warm_start", f"round {fu.round} of a chain warm-starts from the earlier rounds",
+                        (FU, ("warm_start",)))
+
+
 def _tag_errors(m: ExecutionInput) -> Iterator[RuleError]:
     for key in m.tags:
         if key.lower().startswith("aws:") or key.startswith(RESERVED_TAG_PREFIXES):
@@ -222,12 +255,12 @@ def _tag_errors(m: ExecutionInput) -> Iterator[RuleError]:
                 "cleanup select resources by them)",
                 (("tags", key),),
             )
-    if len(m.tags) > MAX_TAGS - PIPELINE_TAG_COUNT:
+    own = m.pipeline_tag_count()
+    if len(m.tags) > MAX_TAGS - own:
         yield RuleError(
             "tags",
-            f"{len(m.tags)} tags; at most {MAX_TAGS - PIPELINE_TAG_COUNT} (the pipeline adds "
-            f"{PIPELINE_TAG_COUNT} of its own)",
-            (("tags",),),
+            f"{len(m.tags)} tags; at most {MAX_TAGS - own} (the pipeline adds {own} of its own)",
+            (("tags",), FU),
         )
 
 

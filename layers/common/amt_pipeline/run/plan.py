@@ -88,6 +88,16 @@ class FollowPlan(_PlanPart):
     describe_command: str
 
 
+class ChainPlan(_PlanPart):
+    """A run with follow_up is a round of a chain (amt_pipeline.chain): the state machine records it
+    (its chain, number and execution input) in the table once its tuning job started."""
+
+    enabled: bool
+    chain_id: str | None = None
+    round: int = 1
+    round_key: str | None = None  # the round's record in the table
+
+
 class RunPlan(_PlanPart):
     """What ValidateInput returns and the state machine carries from state to state."""
 
@@ -102,6 +112,7 @@ class RunPlan(_PlanPart):
     follow: FollowPlan
     # What the input-data check saw that SageMaker trains on anyway (a header row...): the execution's output.
     data_warnings: list[str] = Field(default_factory=list)
+    chain: ChainPlan
 
 
 def make_plan(
@@ -135,7 +146,17 @@ def make_plan(
         report=ReportPlan(html_uri=layout.uri(layout.report_html_key),
                           reports_prefix_uri=layout.uri(layout.reports_prefix)),
         follow=FollowPlan(console_url=console_url(region, run_id), describe_command=describe_command(run_id)),
+        chain=chain_plan(ei, run_id),
     )
+
+
+def chain_plan(ei: ExecutionInput, run_id: str) -> ChainPlan:
+    from amt_pipeline.chain.state import round_key
+
+    if ei.follow_up is None:
+        return ChainPlan(enabled=False)
+    return ChainPlan(enabled=True, chain_id=ei.follow_up.chain_id or run_id, round=ei.follow_up.round,
+                     round_key=round_key(run_id))
 
 
 def plan_run(raw: Any, **context: Any) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from amt_pipeline.run.layout import RunLayout, baseline_job_name
 CONTENT_TYPE = "text/csv"  # the built-in dataset's
 RUN_ID_TAG = "amt-pipeline:run-id"
 STACK_TAG = "amt-pipeline:stack"
+CHAIN_TAG = "amt-pipeline:chain-id"  # a run with follow_up: the chain's id (its first round's run id)
+ROUND_TAG = "amt-pipeline:round"
 
 
 def data_channel_uris(ei: ExecutionInput, layout: RunLayout) -> dict[str, str]:
@@ -43,6 +45,8 @@ def content_type(ei: ExecutionInput) -> str:
 def tags(ei: ExecutionInput, run_id: str, stack_name: str) -> list[dict[str, str]]:
     """The user's tags plus the pipeline's own (never empty: the event rules and cleanup rely on them)."""
     own = {RUN_ID_TAG: run_id, STACK_TAG: stack_name}
+    if ei.follow_up is not None:
+        own |= {CHAIN_TAG: ei.follow_up.chain_id or run_id, ROUND_TAG: str(ei.follow_up.round)}
     return [{"Key": k, "Value": v} for k, v in {**ei.tags, **own}.items()]
 
 

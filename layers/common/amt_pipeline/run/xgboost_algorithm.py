@@ -35,6 +35,17 @@ HYPERPARAMETER_LIMITS: dict[str, tuple[float | None, float | None]] = {
     if isinstance(spec.domain, rules.Interval) and not name.startswith("_")
 }
 HYPERPARAMETER_LIMITS.update({alias: HYPERPARAMETER_LIMITS[name] for alias, name in rules.ALIASES.items()})
+# The same, with open and closed ends told apart (subsample takes (0, 1]: 0 itself is refused).
+HYPERPARAMETER_DOMAINS: dict[str, rules.Interval] = {
+    name: spec.domain
+    for name, spec in rules.hyperparameter_specs(DEFAULT_VERSION).items()
+    if isinstance(spec.domain, rules.Interval) and not name.startswith("_")
+}
+HYPERPARAMETER_DOMAINS.update({alias: HYPERPARAMETER_DOMAINS[name] for alias, name in rules.ALIASES.items()})
+# Values at which a hyperparameter stops meaning "more of the same": XGBoost reads max_depth 0 and
+# max_leaves 0 as "no limit" and max_delta_step 0 as "no constraint", not as the smallest setting.
+# A range widened toward them stops short of them (trials.analysis).
+MEANING_CHANGES_AT: dict[str, float] = {"max_depth": 0, "max_leaves": 0, "max_delta_step": 0}
 
 # Evaluation metrics the container's tuning can read, and the direction that is better.
 METRIC_DIRECTIONS: dict[str, Literal["Maximize", "Minimize"]] = {

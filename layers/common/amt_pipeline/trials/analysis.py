@@ -11,7 +11,23 @@ Pure numpy, no scipy or scikit-learn (they do not fit in the Lambda layer).
   trials the figures are said to be indicative, or not given at all.
 * Boundary analysis asks, for each numeric range, whether the best trials crowd
   an edge (the post's question about ``eta`` near 0.5), and proposes a range
-  that extends past the crowded edge, within what XGBoost accepts.
+  that extends past the crowded edge, within what XGBoost accepts. The follow-up
+  rounds (amt_pipeline.chain) act on it with no person in the loop, so an edge
+  counts as crowded only on evidence (the rule, ``crowded_edge``):
+
+  1. at least MIN_TRIALS_FOR_BOUNDARIES (10) trials with an objective;
+  2. the top trials are the best max(5, 20%) of them, and the best of all lies in
+     the edge zone (the outer EDGE_ZONE of the range, in its scaling);
+  3. at least MIN_TOP_NEAR_EDGE (3) of the top trials lie in that zone, a count
+     that trials spread evenly over the range would reach with probability
+     below CROWD_SIGNIFICANCE (a binomial tail; the chance of one trial falling
+     in the zone is the zone's share of the range, or of an integer range's
+     values);
+  4. past the edge the hyperparameter means "more of the same": the widened range
+     stops inside the container's domain (an open end such as subsample's 0 is
+     never reached) and short of a value where its meaning changes (max_depth 0
+     is "no depth limit", not a shallower tree: xgboost_algorithm.MEANING_CHANGES_AT).
+     An edge that cannot move is reported "at its limit", with no new range.
 * The next execution input warm-starts from this job with those ranges.
 """
 
@@ -23,17 +39,21 @@ from typing import Any
 
 import numpy as np
 
-from amt_pipeline.run.xgboost_algorithm import HYPERPARAMETER_LIMITS as XGBOOST_LIMITS
+from amt_pipeline.run.xgboost_algorithm import HYPERPARAMETER_DOMAINS as XGBOOST_DOMAINS
+from amt_pipeline.run.xgboost_algorithm import MEANING_CHANGES_AT
 from amt_pipeline.run.xgboost_algorithm import SUPPORTED_VERSIONS as XGBOOST_VERSIONS
 from amt_pipeline.trials.table import Objective, ParameterRange
 
 MIN_TRIALS_FOR_IMPORTANCE = 10
 FEW_TRIALS_FOR_IMPORTANCE = 30
-MIN_TRIALS_FOR_BOUNDARIES = 5
+MIN_TRIALS_FOR_BOUNDARIES = 10
 PERMUTATIONS = 200
 SIGNIFICANCE = 0.05
 EDGE_ZONE = 0.2  # outer fraction of a range (in its scaling) that counts as "near the edge"
-CROWD_SHARE = 1 / 3  # the share of top trials in an edge zone that counts as crowding (chance: 0.2)
+TOP_SHARE = 0.2  # the top trials: the best 20% (at least MIN_TOP_TRIALS)
+MIN_TOP_TRIALS = 5
+MIN_TOP_NEAR_EDGE = 3  # top trials in the edge zone, at the least
+CROWD_SIGNIFICANCE = 0.1  # how unlikely that count must be if the top trials were spread evenly
 EXTEND_FRACTION = 0.5  # how far past a crowded edge the next range reaches (fraction of its width)
 MAX_WARM_START_PARENTS = 5
 
@@ -196,8 +216,51 @@ def hyperparameter_importance(
 # --- Boundaries -----------------------------------------------------------------------------------
 
 
+def _binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    return float(sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1)))
+
+
+def _zone_chance(spec: ParameterRange) -> float:
+    """The chance that one trial, spread evenly over the range, falls in one edge zone."""
+    assert spec.min_value is not None and spec.max_value is not None
+    if spec.kind == "Integer":
+        values = np.arange(math.ceil(spec.min_value), math.floor(spec.max_value) + 1, dtype=float)
+        if values.size == 0:
+            return 1.0
+        return float(np.mean(_position(values, spec) <= EDGE_ZONE))
+    return EDGE_ZONE
+
+
+def crowded_edge(positions: np.ndarray, spec: ParameterRange) -> tuple[str | None, float]:
+    """Which edge the top trials (positions in the range, best first) crowd on evidence, and the
+    chance of that crowd if they were spread evenly (1.0 when no edge is crowded). The module's rule."""
+    chance = _zone_chance(spec)
+    for edge, near in (("upper", positions >= 1 - EDGE_ZONE), ("lower", positions <= EDGE_ZONE)):
+        count = int(np.sum(near))
+        if not near[0] or count < MIN_TOP_NEAR_EDGE or chance >= 1:
+            continue
+        p_value = _binomial_tail(count, positions.size, chance)
+        if p_value < CROWD_SIGNIFICANCE:
+            return edge, p_value
+    return None, 1.0
+
+
+def _floor_and_ceiling(spec: ParameterRange, low: float) -> tuple[float | None, float | None, bool, bool]:
+    """How far a range may reach: (floor, ceiling, floor is open, ceiling is open)."""
+    domain = XGBOOST_DOMAINS.get(spec.name)
+    if domain is None:
+        return (0.0 if low >= 0 else None), None, False, False
+    floor, ceiling = domain.lower, domain.upper
+    floor_open, ceiling_open = domain.min_open is not None, domain.max_open is not None
+    special = MEANING_CHANGES_AT.get(spec.name)
+    if special is not None and low > special and (floor is None or special >= floor):
+        floor, floor_open = special, True  # stop short of the value that means something else
+    return floor, ceiling, floor_open, ceiling_open
+
+
 def _extend(spec: ParameterRange, edge: str) -> tuple[float, float]:
-    """The range extended past the crowded edge, clipped to what XGBoost accepts."""
+    """The range extended past the crowded edge, within what XGBoost accepts and means the same."""
     assert spec.min_value is not None and spec.max_value is not None
     low, high = spec.min_value, spec.max_value
     if spec.scaling == "Logarithmic" and low > 0:
@@ -206,14 +269,18 @@ def _extend(spec: ParameterRange, edge: str) -> tuple[float, float]:
     else:
         step = (high - low) * EXTEND_FRACTION or max(abs(high), 1.0) * EXTEND_FRACTION
         new_low, new_high = (low - step, high) if edge == "lower" else (low, high + step)
-    floor, ceiling = XGBOOST_LIMITS.get(spec.name, (0.0 if low >= 0 else None, None))
-    if floor is not None:
-        new_low = max(new_low, floor)
-    if ceiling is not None:
-        new_high = min(new_high, ceiling)
+    floor, ceiling, floor_open, ceiling_open = _floor_and_ceiling(spec, low)
+    integer = spec.kind == "Integer"
+    if floor is not None and new_low <= floor:
+        # An open end is never reached: an integer stops at the next whole number, a float halfway.
+        new_low = (math.floor(floor) + 1 if integer else (floor + low) / 2) if floor_open else floor
+        new_low = min(new_low, low)
+    if ceiling is not None and new_high >= ceiling:
+        new_high = (math.ceil(ceiling) - 1 if integer else (ceiling + high) / 2) if ceiling_open else ceiling
+        new_high = max(new_high, high)
     if spec.scaling == "Logarithmic" and new_low <= 0:
         new_low = low
-    if spec.kind == "Integer":
+    if integer:
         new_low, new_high = math.floor(new_low), math.ceil(new_high)
     return new_low, new_high
 
@@ -224,7 +291,7 @@ def boundary_analysis(
     """For each tuned hyperparameter: do the best trials crowd an edge of its range? The next range."""
     ranked = rank_trials(rows, objective)
     n = len(ranked)
-    top_k = min(n, max(3, math.ceil(0.1 * n)))
+    top_k = min(n, max(MIN_TOP_TRIALS, math.ceil(TOP_SHARE * n)))
     findings = []
     for name, spec in ranges.items():
         finding: dict[str, Any] = {
@@ -268,11 +335,9 @@ def boundary_analysis(
             top_share_near_min=round(share_low, 4),
             top_share_near_max=round(share_high, 4),
         )
-        edge = None
-        if best_position >= 1 - EDGE_ZONE and share_high >= CROWD_SHARE:
-            edge = "upper"
-        elif best_position <= EDGE_ZONE and share_low >= CROWD_SHARE:
-            edge = "lower"
+        edge, p_value = crowded_edge(positions, spec)
+        if edge is not None:
+            finding["crowd_p_value"] = round(p_value, 4)
         if edge is None:
             finding["message"] = (
                 f"{name}: the best trials sit inside [{_fmt(spec.min_value)}, {_fmt(spec.max_value)}]; "
@@ -291,7 +356,7 @@ def boundary_analysis(
         )
         if (new_low, new_high) == (spec.min_value, spec.max_value):
             finding["at_limit"] = True
-            finding["warning"] = f"{crowd}, which is already as far as XGBoost allows."
+            finding["warning"] = f"{crowd}, which is already as far as XGBoost allows{_why_limit(spec, edge)}."
         else:
             finding["at_limit"] = False
             finding["suggested_min_value"] = _number(new_low, spec.kind)
@@ -303,6 +368,13 @@ def boundary_analysis(
         finding["message"] = finding["warning"]
         findings.append(finding)
     return findings
+
+
+def _why_limit(spec: ParameterRange, edge: str) -> str:
+    special = MEANING_CHANGES_AT.get(spec.name)
+    if edge == "lower" and special is not None and spec.min_value is not None and spec.min_value <= special + 1:
+        return f" while meaning the same ({spec.name} {_fmt(special)} means no limit, not a smaller one)"
+    return ""
 
 
 def _fmt(value: float | int | None) -> str:
