@@ -30,7 +30,10 @@ class FakeSageMaker:
                  create_error: tuple[str, str] | None = None, final_status: str = "Completed",
                  event_deliveries: int = 1, late_in_progress_event: bool = False,
                  faults: dict[str, list[str]] | None = None,
-                 extra_events: Callable[[dict], list[dict]] | None = None, **_ignored: Any):
+                 extra_events: Callable[[dict], list[dict]] | None = None,
+                 trial_maker: Callable[[dict], list[tuple[float | None, dict[str, str]]]] | None = None,
+                 status_of: Callable[[dict], str] | None = None, on_create: Callable[[dict], None] | None = None,
+                 **_ignored: Any):
         self.emit_event = emit_event
         self.region, self.account_id = region, account_id
         self.trials = [0.85, 0.87, None, 0.89] if trials is None else trials
@@ -42,6 +45,9 @@ class FakeSageMaker:
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
         # given the job's own end event, more events to send after it (forged or malformed ones)
         self.extra_events = extra_events
+        # given a CreateHyperParameterTuningJob request: its trials as (objective or None, hyperparameters),
+        # its final status, and what happens as it is created (tests of chains: each round its own)
+        self.trial_maker, self.status_of, self.on_create = trial_maker, status_of, on_create
         self.calls: list[tuple[str, dict]] = []
         self.tuning_jobs: dict[str, dict] = {}
         self.training_jobs: dict[str, dict] = {}
@@ -55,7 +61,11 @@ class FakeSageMaker:
         if self.create_error:
             raise FakeSageMakerError(*self.create_error)
         name = request["HyperParameterTuningJobName"]
-        summaries = [self._trial(name, i, value) for i, value in enumerate(self.trials, start=1)]
+        if self.on_create:
+            self.on_create(request)
+        made = self.trial_maker(request) if self.trial_maker else [(value, None) for value in self.trials]
+        summaries = [self._trial(name, i, value, hps) for i, (value, hps) in enumerate(made, start=1)]
+        final_status = self.status_of(request) if self.status_of else self.final_status
         completed = [s for s in summaries if s["TrainingJobStatus"] == "Completed"]
         best = max(completed, key=lambda s: s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"], default=None)
         job = {
@@ -63,7 +73,7 @@ class FakeSageMaker:
             "HyperParameterTuningJobArn": self._arn("hyper-parameter-tuning-job", name),
             "HyperParameterTuningJobConfig": request["HyperParameterTuningJobConfig"],
             "TrainingJobDefinition": request["TrainingJobDefinition"],
-            "HyperParameterTuningJobStatus": self.final_status,
+            "HyperParameterTuningJobStatus": final_status,
             "CreationTime": T0,
             "HyperParameterTuningEndTime": T0 + timedelta(minutes=5),
             "LastModifiedTime": T0 + timedelta(minutes=5),
@@ -82,7 +92,7 @@ class FakeSageMaker:
             job["BestTrainingJob"] = best
         if request.get("WarmStartConfig"):
             job["WarmStartConfig"] = request["WarmStartConfig"]
-        if self.final_status == "Failed":
+        if final_status == "Failed":
             job["FailureReason"] = "All training jobs failed."
         self.tuning_jobs[name] = job
         for _ in range(self.event_deliveries):  # SageMaker may send a state change more than once
@@ -95,7 +105,7 @@ class FakeSageMaker:
             self.emit_event(extra)
         return {"HyperParameterTuningJobArn": job["HyperParameterTuningJobArn"]}
 
-    def _trial(self, job: str, index: int, value: float | None) -> dict:
+    def _trial(self, job: str, index: int, value: float | None, hyperparameters: dict[str, str] | None = None) -> dict:
         start = T0 + timedelta(seconds=30 * index)
         summary = {
             "TrainingJobName": f"{job}-{index:03d}-{index:08x}",
@@ -105,8 +115,8 @@ class FakeSageMaker:
             "TrainingStartTime": start,
             "TrainingEndTime": start + timedelta(seconds=20),
             "TrainingJobStatus": "Completed" if value is not None else "Failed",
-            "TunedHyperParameters": {"eta": str(0.1 + 0.05 * index), "max_depth": str(index + 2),
-                                     "alpha": "0.1", "min_child_weight": "1.0"},
+            "TunedHyperParameters": hyperparameters or {"eta": str(0.1 + 0.05 * index), "max_depth": str(index + 2),
+                                                        "alpha": "0.1", "min_child_weight": "1.0"},
         }
         if value is None:
             summary["FailureReason"] = "AlgorithmError: max_depth out of range"

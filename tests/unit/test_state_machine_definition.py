@@ -99,6 +99,7 @@ def test_substituted_definition_is_valid_json_with_resolved_arns() -> None:
     for logical_id in stack.resources_of_type("AWS::IAM::Role"):
         stack.arns[logical_id] = f"arn:aws:iam::123456789012:role/{logical_id}"
     stack.physical["NotificationTopic"] = "arn:aws:sns:us-east-1:123456789012:topic"
+    stack.physical["IdempotencyTable"] = "test-IdempotencyTable"
     for logical_id in STATE_MACHINES:
         definition = json.loads(stack.state_machine_definition(logical_id))
         assert "${" not in json.dumps(definition)

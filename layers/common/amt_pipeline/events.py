@@ -16,6 +16,7 @@ from amt_pipeline.run.layout import RUN_ID_PATTERN, RunLayout
 
 TRIALS_EXTRACTED = "Trials Extracted"
 REPORT_RENDERED = "Report Rendered"
+ROUND_DECIDED = "Round Decided"  # a chain's round (follow_up): what DecideFollowUp decided after its report
 ENDED_STATUSES = ("Completed", "Failed", "Stopped")
 
 
@@ -102,3 +103,17 @@ class RunStepDetail(BaseModel):
 class RunStepEvent(EventBridgeModel):
     source: Literal["amt-pipeline"]
     detail: RunStepDetail
+
+
+class RoundDecidedDetail(RunStepDetail):
+    """Detail of "Round Decided": the run step, and what was decided for its chain."""
+
+    chain_id: str
+    round: int
+    decision: str  # "continue" | "stop"
+    reason: str
+
+
+class RoundDecidedEvent(EventBridgeModel):
+    source: Literal["amt-pipeline"]
+    detail: RoundDecidedDetail

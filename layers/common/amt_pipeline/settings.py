@@ -69,3 +69,9 @@ class TrackProgressSettings(BucketSettings):
     idempotency_table_name: str
     render_interval_seconds: float = Field(default=60, ge=0)
     first_failure_topic_arn: str = ""
+
+
+class FollowUpSettings(PipelineStepSettings):
+    """DecideFollowUp: the chain records (in the idempotency table) and the state machine that runs a round."""
+
+    state_machine_arn: str

@@ -16,7 +16,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from queue import Empty, Queue
@@ -64,11 +64,26 @@ class LocalRunResult:
     dead_letters: list[dict[str, Any]]
     bucket: str
     bucket_dir: Path
-    report_path: Path | None
+    report_path: Path | None  # a chain's: its last round's report (which covers every round)
+    rounds: list[LocalRound] = field(default_factory=list)  # a chain (follow_up): every round, in order
+    chain: dict[str, Any] | None = None  # a chain's record as its last round left it (reports/chain.json)
 
     @property
     def succeeded(self) -> bool:
-        return self.execution_status == "SUCCEEDED" and not self.dead_letters
+        statuses = [r.execution_status for r in self.rounds] or [self.execution_status]
+        return all(s == "SUCCEEDED" for s in statuses) and not self.dead_letters
+
+
+@dataclass
+class LocalRound:
+    """One execution of a chain: the first, or one that DecideFollowUp started."""
+
+    execution_name: str
+    execution_status: str
+    execution_output: dict[str, Any] | None
+    error: str | None
+    cause: str | None
+    tuning_job: dict[str, Any] | None
 
 
 class EmulatedObjectStore:
@@ -96,7 +111,9 @@ class LocalPipeline:
 
     def __init__(self, out_dir: Path, *, workers: int = 2, on_progress: Callable[[Any], None] | None = None,
                  poll_seconds: float = 0.1, engine_factory: Callable[..., Any] | None = None,
-                 while_serving: Callable[[LocalRunResult], None] | None = None):
+                 while_serving: Callable[[LocalRunResult], None] | None = None,
+                 on_round: Callable[[str], None] | None = None):
+        self.on_round = on_round  # called with the name of each execution a chain's decision started
         self.out_dir = out_dir.resolve()
         self.while_serving = while_serving  # called with the result while the report link is still served
         self.engine_factory = engine_factory  # tests: a fake SageMaker with the engine's signature
@@ -275,36 +292,61 @@ class LocalPipeline:
                        timeout_seconds: float) -> LocalRunResult:
         sfn = boto3.client("stepfunctions")
         name = execution_name or f"local-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
-        execution_arn = sfn.start_execution(
-            stateMachineArn=self.stack.arns[STATE_MACHINE], name=name, input=json.dumps(execution_input)
-        )["executionArn"]
+        sfn.start_execution(stateMachineArn=self.stack.arns[STATE_MACHINE], name=name,
+                            input=json.dumps(execution_input))
         deadline = time.monotonic() + timeout_seconds
-        while (described := sfn.describe_execution(executionArn=execution_arn))["status"] == "RUNNING":
-            self._check_deadline(deadline)
-            time.sleep(self.poll_seconds)
-
-        output = json.loads(described["output"]) if described.get("output") else None
-        run_id = output.get("run_id") if output else None
-        tuning_job = None
-        if described["status"] == "SUCCEEDED" and output:
-            tuning_job = self._follow_job(engine, output, deadline)
-        self._deliver_events(until_quiet=True)
+        # A chain's later rounds are executions its decisions started: followed in turn, as the first.
+        rounds, pending = [], [name]
+        while pending:
+            rounds.append(self._follow_execution(engine, pending.pop(0), deadline))
+            pending += self._new_executions(sfn, {r.execution_name for r in rounds} | set(pending))
+        first, last = rounds[0], rounds[-1]
+        output = first.execution_output
         bucket = self.stack.physical["DataBucket"]
         bucket_dir = self._mirror_bucket(bucket)
-        report = bucket_dir / output["report_uri"].split(f"s3://{bucket}/", 1)[1] if output else None
+        report_uri = (last.execution_output or output or {}).get("report_uri")
+        report = bucket_dir / report_uri.split(f"s3://{bucket}/", 1)[1] if report_uri else None
+        chain_file = report.with_name("chain.json") if report else None
         return LocalRunResult(
-            execution_status=described["status"],
+            execution_status=first.execution_status,
             execution_output=output,
-            error=described.get("error"),
-            cause=described.get("cause"),
-            run_id=run_id,
-            tuning_job=tuning_job,
+            error=first.error,
+            cause=first.cause,
+            run_id=output.get("run_id") if output else None,
+            tuning_job=first.tuning_job,
             notifications=self._notifications(),
             dead_letters=self._dead_letters(),
             bucket=bucket,
             bucket_dir=bucket_dir,
             report_path=report if report and report.exists() else None,
+            rounds=rounds if len(rounds) > 1 or (chain_file and chain_file.exists()) else [],
+            chain=json.loads(chain_file.read_text()) if chain_file and chain_file.exists() else None,
         )
+
+    def _follow_execution(self, engine: Any, name: str, deadline: float) -> LocalRound:
+        """An execution until it ended, then its tuning job until it ended and its events were handled."""
+        sfn = self._aws("stepfunctions")
+        arn = self.stack.arns[STATE_MACHINE].replace(":stateMachine:", ":execution:") + f":{name}"
+        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            self._check_deadline(deadline)
+            time.sleep(self.poll_seconds)
+        output = json.loads(described["output"]) if described.get("output") else None
+        tuning_job = None
+        if described["status"] == "SUCCEEDED" and output:
+            tuning_job = self._follow_job(engine, output, deadline)
+        self._deliver_events(until_quiet=True)
+        return LocalRound(execution_name=name, execution_status=described["status"], execution_output=output,
+                          error=described.get("error"), cause=described.get("cause"), tuning_job=tuning_job)
+
+    def _new_executions(self, sfn: Any, known: set[str]) -> list[str]:
+        """Executions of the state machine not followed yet (the rounds a decision started), oldest first."""
+        pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=self.stack.arns[STATE_MACHINE])
+        found = [e for page in pages for e in page["executions"] if e["name"] not in known]
+        names = [e["name"] for e in sorted(found, key=lambda e: e["startDate"])]
+        for name in names:
+            if self.on_round:
+                self.on_round(name)
+        return names
 
     @staticmethod
     def _check_deadline(deadline: float) -> None:

@@ -32,6 +32,10 @@ from amt_pipeline.run.input_models import MAX_JOBS, MAX_JOBS_RANDOM
 from amt_pipeline.run.layout import RunLayout
 
 MAX_PARENTS = 5
+
+
+class NoJobsLeft(FollowUpRefused):
+    """The parents' training jobs already take every job a tuning job may run: the budget is spent."""
 MAX_STATIC_CHANGES = 10
 
 
@@ -174,7 +178,8 @@ def next_round_input(round_input: Mapping[str, Any], chain: ChainRecord, *, layo
                              job_limit=job_limit(round_input["strategy"]))
     next_jobs = min(next_jobs, job_limit(round_input["strategy"]) - sum(p.training_jobs for p in parents))
     if next_jobs < 1:
-        raise FollowUpRefused("the parents' training jobs leave none of the 500 a tuning job may run")
+        raise NoJobsLeft(f"the parents' training jobs leave none of the {job_limit(round_input['strategy'])} "
+                         "a tuning job may run (SageMaker counts them against it)")
     data = channels(round_input, layout)
     next_input = {key: value for key, value in round_input.items() if key not in ("warm_start", "follow_up")}
     next_input.update(

@@ -72,6 +72,7 @@ class RoundRecord(_Record):
     explanation: str  # the decision in words
     changes: list[str] = Field(default_factory=list)  # the next round's range changes, and why
     next_run_id: str | None = None
+    next_input: dict[str, Any] | None = None  # kept: a duplicate event after a crash starts the same round
 
 
 class ChainRecord(_Record):
