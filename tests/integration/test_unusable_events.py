@@ -47,7 +47,7 @@ def _without_name(end: dict) -> dict:
 
 STEP = {"bucket": STACK_BUCKET, "run_id": JOB, "tuning_job_name": JOB, "status": "Completed"}
 
-# case -> (the function its rule reaches, the refusal's reason, the event built from the job's own end event)
+# case -> (the function(s) its rules reach, the refusal's reason, the event built from the job's own end event)
 PERMANENT = {
     "unknown-tuning-job": ("ExtractTrialsFunction", "unknown-tuning-job", lambda end: _tuning(
         end, "unknown-tuning-job", HyperParameterTuningJobName="ghost",
@@ -65,9 +65,15 @@ PERMANENT = {
         "Trials Extracted", "trials-extracted-bad-run-id", {**STEP, "run_id": "../x"})),
     "trials-extracted-status-list": ("RenderReportFunction", "malformed-event", lambda end: _pipeline(
         "Trials Extracted", "trials-extracted-status-list", {**STEP, "status": ["Completed"]})),
-    "report-rendered-missing-run": ("NotifyFunction", "malformed-event", lambda end: _pipeline(
-        "Report Rendered", "report-rendered-missing-run", {"bucket": STACK_BUCKET})),
+    # "Report Rendered" reaches two rules: Notify's and DecideFollowUp's (a chain's next round)
+    "report-rendered-missing-run": (("NotifyFunction", "DecideFollowUpFunction"), "malformed-event",
+                                    lambda end: _pipeline("Report Rendered", "report-rendered-missing-run",
+                                                          {"bucket": STACK_BUCKET})),
 }
+
+
+def _functions(function: str | tuple[str, ...]) -> tuple[str, ...]:
+    return function if isinstance(function, tuple) else (function,)
 
 
 class Deliveries:
@@ -104,11 +110,12 @@ def forged_run(tmp_path_factory):
 def test_a_permanent_refusal_is_delivered_once_skipped_and_not_dead_lettered(forged_run, case: str) -> None:
     result, deliveries = forged_run
     function, reason, _ = PERMANENT[case]
-    # Then its rule delivered it once (no retry), and the handler skipped it with the reason
-    (delivery,) = deliveries.by_case[case]
-    assert delivery[0] == function
-    assert delivery[2] is None, delivery[1]
-    assert delivery[1]["skipped"] == reason
+    # Then each rule delivered it once (no retry), and each handler skipped it with the reason
+    functions = _functions(function)
+    assert sorted(d[0] for d in deliveries.by_case[case]) == sorted(functions)
+    for delivery in deliveries.by_case[case]:
+        assert delivery[2] is None, delivery[1]
+        assert delivery[1]["skipped"] == reason
     assert not [d for d in result.dead_letters if d["detail"].get(CASE) == case]
 
 
@@ -121,10 +128,11 @@ def test_forged_events_leave_the_real_run_alone_and_each_is_logged_and_counted_o
     log = [line for line in (result.bucket_dir.parent / "logs" / "lambdas.log").read_text().splitlines()
            if line.startswith("{")]
     refused = [json.loads(line) for line in log if '"Event refused, not retried"' in line]
-    assert sorted(r["reason"] for r in refused) == sorted(reason for _, reason, _ in PERMANENT.values())
+    expected = [reason for function, reason, _ in PERMANENT.values() for _ in _functions(function)]
+    assert sorted(r["reason"] for r in refused) == sorted(expected)
     counted = [json.loads(line) for line in log if '"EventsRefused"' in line and '"_aws"' in line]
     values = [m["EventsRefused"] for m in counted]  # EMF: a value or a list of values
-    assert sum(sum(v) if isinstance(v, list) else v for v in values) == len(PERMANENT)
+    assert sum(sum(v) if isinstance(v, list) else v for v in values) == len(expected)
 
 
 def test_a_retryable_failure_is_retried_as_the_rule_says_then_dead_lettered(tmp_path: Path) -> None:
