@@ -16,6 +16,7 @@ From ``aws/sagemaker-xgboost-container`` ``src/sagemaker_xgboost_container/data_
   its float parsing differs from pandas' in the last bit ("1.43" -> 1.4300001), a header row is a
   data row (its label and every unparsable value read as 0 / missing), and a folder's files come
   in the order the file system lists the folder (``readdir``), not S3 key order.
+  ``csv_weights=1`` reads the second column as instance weights (``&weight_column=1``).
 - LIBSVM through ``xgb.DMatrix(path)`` (master: ``?format=libsvm``).
 - A matrix with no label fails the job.
 
@@ -198,7 +199,7 @@ def _size(path: Path) -> int:
     return sum((Path(root) / name).stat().st_size for root, _dirs, files in os.walk(path) for name in files)
 
 
-def load_channel(path: Path, kind: str, scratch: Path) -> Any | None:
+def load_channel(path: Path, kind: str, scratch: Path, csv_weights: int = 0) -> Any | None:
     """One channel's DMatrix as the container makes it (None when the channel has no data)."""
     import xgboost as xgb
 
@@ -220,6 +221,8 @@ def load_channel(path: Path, kind: str, scratch: Path) -> Any | None:
         first = source if source.is_file() else source / next(
             name for name in os.listdir(source) if (source / name).is_file())
         uri = f"{source}?format=csv&label_column=0&delimiter={csv_delimiter(_first_line(first))}"
+        if csv_weights == 1:
+            uri += "&weight_column=1"
     else:
         for data_file in checked:
             _validate_libsvm(data_file)
@@ -233,14 +236,15 @@ def load_channel(path: Path, kind: str, scratch: Path) -> Any | None:
     return matrix
 
 
-def load_channels(channels: dict[str, str], content_type_value: str | None, scratch: str) -> dict[str, Any]:
+def load_channels(channels: dict[str, str], content_type_value: str | None, scratch: str,
+                  csv_weights: int = 0) -> dict[str, Any]:
     """{"train": folder, "validation": folder} -> DMatrices, or UserError naming the channel's problem."""
     kind = content_type(content_type_value)
     matrices: dict[str, Any] = {}
     for name in ("train", "validation"):
         if name not in channels:
             continue
-        matrix = load_channel(Path(channels[name]), kind, Path(scratch))
+        matrix = load_channel(Path(channels[name]), kind, Path(scratch), csv_weights)
         if matrix is None:
             raise UserError(f"No data in {'training' if name == 'train' else 'validation'} channel path "
                             f"{channels[name]}")

@@ -52,7 +52,8 @@ class Worker:
 
         self.matrices = {}
         try:
-            self.matrices = load_channels(request["channels"], request.get("content_type"), request["scratch"])
+            self.matrices = load_channels(request["channels"], request.get("content_type"), request["scratch"],
+                                          request.get("csv_weights", 0))
         except UserError as e:
             return {"error": str(e).replace(request["data_root"], CONTAINER_DATA_ROOT)}
         return {"loaded": sorted(self.matrices)}

@@ -53,7 +53,7 @@ MAXIMIZE_METRICS = frozenset(
 # Accepted by the container, no effect on a local CPU trial.
 IGNORED = frozenset(
     {
-        "csv_weights",
+        "csv_weights",  # the data's, read with the channels (amt_container.data), not the booster's
         "nthread",
         "use_dask_gpu_training",
         "deterministic_histogram",

@@ -106,3 +106,17 @@ def test_parquet_and_recordio_are_refused_saying_why(tmp_path: Path, content_typ
 def test_an_unknown_content_type_is_the_containers_error(tmp_path: Path) -> None:
     train = channel(tmp_path, "train", {"train.csv": "1,2\n"})
     assert "is not an accepted ContentType" in load("1.5-1", tmp_path, "text/plain", train=train)["error"]
+
+
+def test_csv_weights_read_the_second_column_as_weights(tmp_path: Path) -> None:
+    train = channel(tmp_path, "train", {"train.csv": "1,2.5,0.5\n0,0.5,3\n"})
+    job = {"channels": {"train": str(train)}, "content_type": "text/csv", "scratch": str(tmp_path / "links")}
+    env = prepare_image(image_spec("1.5-1"))
+    weights_too = '"cols": m.num_col(), "weights": [float(w) for w in m.get_weight()]}'
+    script = _LOAD.replace('"cols": m.num_col()}', weights_too)
+    script = script.replace('job["scratch"])', 'job["scratch"], job["csv_weights"])')
+    for weights, expected in ((1, {"cols": 1, "weights": [2.5, 0.5]}), (0, {"cols": 2, "weights": []})):
+        done = subprocess.run([str(env.python), "-I", "-c", script, str(env.code_root)], capture_output=True,
+                              text=True, check=True, input=json.dumps({**job, "csv_weights": weights}))
+        loaded = json.loads(done.stdout.strip().splitlines()[-1])["train"]
+        assert {k: loaded[k] for k in expected} == expected and loaded["labels"] == [1.0, 0.0]

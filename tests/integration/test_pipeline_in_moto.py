@@ -168,3 +168,39 @@ def test_own_files_are_staged_in_the_emulated_bucket_and_the_jobs_read_them(tmp_
                         "validation": f"s3://amt-local-databucket/runs/{run_id}/data/validation/"}
     (baseline,) = recorder.fake.called("CreateTrainingJob")
     assert baseline["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == channels["train"]
+
+
+def test_the_reports_suggested_next_input_runs_where_the_job_ran(tmp_path: Path) -> None:
+    import argparse
+    import json
+    from datetime import UTC, datetime
+
+    from amt.cli.local import stage_local_data
+
+    # Given a finished local run on the user's own files, and the next input its report suggests
+    (tmp_path / "t.csv").write_text("1,0.5\n0,0.25\n")
+    (tmp_path / "v.csv").write_text("0,0.1\n")
+    out = tmp_path / "run"
+    files = argparse.Namespace(config=None, train=str(tmp_path / "t.csv"), validation=str(tmp_path / "v.csv"))
+    first = stage_local_data({"max_jobs": 4, "max_parallel_jobs": 2}, files, execution_name="first",
+                             started_at=datetime.now(UTC), out_dir=out)
+    result = LocalPipeline(out, engine_factory=Recorder(), poll_seconds=0.02).run(
+        first.execution_input, execution_name="first", timeout_seconds=120, data=first.objects)
+    summary = json.loads((result.bucket_dir / f"runs/{result.run_id}/reports/summary.json").read_text())
+    suggested = summary["next_execution_input"]
+    assert suggested["dataset"]["train_uri"] == f"s3://amt-local-databucket/runs/{result.run_id}/data/train/"
+    # When it is run locally, in the same folder (a fresh emulator: the earlier bucket is only on disk)
+    no_files = argparse.Namespace(config=None, train=None, validation=None)
+    second = stage_local_data(suggested, no_files, execution_name="second", started_at=datetime.now(UTC),
+                              out_dir=out)
+    recorder = Recorder()
+    again = LocalPipeline(out, engine_factory=recorder, poll_seconds=0.02).run(
+        second.execution_input, execution_name="second", timeout_seconds=120, data=second.objects)
+    # Then the earlier run's data is back at its keys and the new job reads the very same URIs
+    assert again.execution_status == "SUCCEEDED", again.cause
+    assert recorder.fake is not None
+    (tuning,) = recorder.fake.called("CreateHyperParameterTuningJob")
+    uris = [c["DataSource"]["S3DataSource"]["S3Uri"] for c in tuning["TrainingJobDefinition"]["InputDataConfig"]]
+    assert uris == [suggested["dataset"]["train_uri"], suggested["dataset"]["validation_uri"]]
+    assert sorted(second.objects) == [f"runs/{result.run_id}/data/train/t.csv",
+                                      f"runs/{result.run_id}/data/validation/v.csv"]

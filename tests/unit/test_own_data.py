@@ -198,3 +198,21 @@ def test_start_that_fails_leaves_no_uploaded_file(tmp_path: Path, stack, monkeyp
     outputs["StateMachineArn"] += "-gone"  # StartExecution fails: StateMachineDoesNotExist
     assert main(["start", "--stack", "amt", "--train", str(folder), "--validation", str(validation)]) != 0
     assert s3.list_objects_v2(Bucket=BUCKET).get("Contents") is None
+
+
+def test_validate_warns_of_a_header_and_refuses_a_string_label_in_the_users_words(tmp_path: Path, capsys) -> None:
+    # Given the user's own CSVs, the training file with a header row
+    (tmp_path / "train.csv").write_text("label,x\n1,0.5\n0,0.25\n")
+    (tmp_path / "v.csv").write_text("1,0.4\n")
+    # When they validate: valid, with a warning naming their file and what SageMaker will do
+    assert main(["validate", "--json", "--train", str(tmp_path / "train.csv"), "--validation",
+                 str(tmp_path / "v.csv")]) == 0
+    captured = capsys.readouterr()
+    (warning,) = json.loads(captured.out)["warnings"]
+    assert warning.startswith(f"{tmp_path / 'train.csv'}: the first row 'label,x' is a header")
+    assert f"warning: {warning}" in captured.err
+    # And a string label is refused, naming the field, the file and the row
+    (tmp_path / "train.csv").write_text("yes,0.5\n")
+    assert main(["validate", "--train", str(tmp_path / "train.csv"), "--validation", str(tmp_path / "v.csv")]) == 1
+    err = capsys.readouterr().err
+    assert f"dataset.train_uri: {tmp_path / 'train.csv'} row 1: the label (first column) 'yes' is not a number" in err

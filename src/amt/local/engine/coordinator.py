@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from amt.local.engine.plan import TuningPlan
-from amt.local.engine.pools import PoolFactory, PoolRequest, TrialPool, image_of
+from amt.local.engine.pools import PoolFactory, PoolRequest, TrialPool, csv_weights_of, image_of
 from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
 from amt.local.engine.storage import Channel, ObjectStore, read_channels
@@ -167,7 +167,8 @@ class Coordinator:
         with self.registry.lock:
             job.secondary_status, job.training_start_time = "Training", now()
         try:
-            pool = self.pool_factory(PoolRequest(image_of(job.definition), channels, size=1, slots=1))
+            pool = self.pool_factory(PoolRequest(image_of(job.definition), channels, size=1, slots=1,
+                                                 csv_weights=csv_weights_of(job.definition)))
             try:
                 latch.attach(pool)
                 result = pool.submit(job.name, {"slot": 0, "hyperparameters": job.hyperparameters}).result()

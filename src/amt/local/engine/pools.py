@@ -39,6 +39,7 @@ class PoolRequest:
     channels: dict[str, Channel]  # channel name -> the channel's files, as read from S3
     size: int
     slots: int  # trials are numbered 0..slots-1 (spec["slot"])
+    csv_weights: int = 0  # the static csv_weights: 1 reads a CSV's second column as instance weights
 
 
 class TrialPool(Protocol):
@@ -57,6 +58,12 @@ class TrialPool(Protocol):
 
 
 PoolFactory = Callable[[PoolRequest], TrialPool]
+
+
+def csv_weights_of(definition: Mapping[str, Any]) -> int:
+    """The job's static ``csv_weights`` (the container reads the data once, before any tuned value)."""
+    static = definition.get("StaticHyperParameters") or definition.get("HyperParameters") or {}
+    return 1 if str(static.get("csv_weights", "0")).strip() == "1" else 0
 
 
 def image_of(definition: Mapping[str, Any]) -> str:
@@ -84,7 +91,7 @@ class ImageTrialPool:
         env = prepare_image(image)
         workers = [farm.acquire(env) for _ in range(max(1, request.size))]  # cold ones boot while we write
         self._scratch = Path(tempfile.mkdtemp(prefix="amt-channels-"))
-        load = write_channels(request.channels, self._scratch)
+        load = write_channels(request.channels, self._scratch, request.csv_weights)
         self._channel_error: str | None = None
         with contextlib.suppress(WorkerCrashed):  # the trainer replaces the worker and fails the trial with it
             self._channel_error = workers[0].load(load)
@@ -107,7 +114,7 @@ class ImageTrialPool:
         shutil.rmtree(self._scratch, ignore_errors=True)
 
 
-def write_channels(channels: Mapping[str, Channel], scratch: Path) -> dict[str, Any]:
+def write_channels(channels: Mapping[str, Channel], scratch: Path, csv_weights: int = 0) -> dict[str, Any]:
     """The channels as files under ``scratch/data/<channel>/`` (File mode's layout), and the worker's
     load request: their folders and the train channel's content type, which the container reads
     both channels with."""
@@ -125,7 +132,7 @@ def write_channels(channels: Mapping[str, Channel], scratch: Path) -> dict[str, 
         folders[name] = str(folder)
     train = channels.get("train")
     return {"channels": folders, "content_type": train.content_type if train else None,
-            "data_root": str(root), "scratch": str(scratch / "links")}
+            "data_root": str(root), "scratch": str(scratch / "links"), "csv_weights": csv_weights}
 
 
 def image_pool(request: PoolRequest) -> TrialPool:

@@ -25,7 +25,7 @@ from threadpoolctl import threadpool_limits
 
 import amt.local.engine.search as search
 from amt.local.engine.plan import TuningPlan
-from amt.local.engine.pools import PoolFactory, PoolRequest, TrialPool, image_of
+from amt.local.engine.pools import PoolFactory, PoolRequest, TrialPool, csv_weights_of, image_of
 from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
 from amt.local.engine.training_job import TrainingJob
@@ -87,7 +87,8 @@ class TuningRun:
         with coordinator.registry.lock:
             job.warm_start_trials = warm
         self.started = time.monotonic()
-        request = PoolRequest(image_of(plan.definition), channels, size=plan.workers, slots=max(1, plan.total))
+        request = PoolRequest(image_of(plan.definition), channels, size=plan.workers, slots=max(1, plan.total),
+                              csv_weights=csv_weights_of(plan.definition))
         self.pool = coordinator.pool_factory(request)
         self.trials: list[TrainingJob] = []
         self.asked: dict[int, optuna.Trial] = {}

@@ -43,8 +43,13 @@ class ImageEnvironment:
 
     @property
     def code_root(self) -> Path:
-        """A folder holding only ``amt_container``: the worker's code, and nothing of the engine's."""
-        return self.root / "amt-code"
+        """A folder holding only ``amt_container``: the worker's code, and nothing of the engine's. One per
+        checkout of that code: two checkouts sharing the image cache (a worktree each) never run each
+        other's worker code."""
+        import amt_container
+
+        source = str(Path(amt_container.__file__).resolve().parent)
+        return self.root / f"amt-code-{hashlib.sha256(source.encode()).hexdigest()[:8]}"
 
 
 def cache_root() -> Path:
