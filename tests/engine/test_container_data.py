@@ -120,3 +120,12 @@ def test_csv_weights_read_the_second_column_as_weights(tmp_path: Path) -> None:
                               text=True, check=True, input=json.dumps({**job, "csv_weights": weights}))
         loaded = json.loads(done.stdout.strip().splitlines()[-1])["train"]
         assert {k: loaded[k] for k in expected} == expected and loaded["labels"] == [1.0, 0.0]
+
+
+@pytest.mark.slow
+def test_the_3x_images_link_every_file_and_read_libsvm_by_name(tmp_path: Path) -> None:
+    # master's data_utils.py: 1.7-1's links, and LIBSVM through "?format=libsvm"
+    train = channel(tmp_path, "train", {"top.csv": "label,x\n1,1.43\n", "more/deep.csv": "7,1\n"})
+    assert sorted(load("3.2-0", tmp_path, train=train)["train"]["labels"]) == [0.0, 1.0, 7.0]
+    svm = channel(tmp_path, "svm", {"a.svm": "1 1:0.5 2:3\n0 1:0.25\n"})
+    assert load("3.2-0", tmp_path, "text/libsvm", train=svm)["train"]["labels"] == [1.0, 0.0]

@@ -129,7 +129,7 @@ class CountingS3:
         return self.client.put_object(**kw)
 
 
-def checked(s3: Any, train: bytes, validation: bytes = b"0,1.5\n1,2.5\n", hyperparameters=BINARY,
+def checked(s3: Any, train: bytes, validation: bytes = b"0,1.5,2\n1,2.5,3\n", hyperparameters=BINARY,
             content_type: str = "text/csv") -> list[str]:
     s3.put_object(Bucket="theirs", Key="c/train/part-0.csv", Body=train)
     s3.put_object(Bucket="theirs", Key="c/validation.csv", Body=validation)
@@ -217,3 +217,14 @@ def test_a_static_eval_metric_without_the_objective_is_a_warning() -> None:
                                    "objective_metric_name": "validation:rmse", "objective_type": "Minimize"})
     assert "eval_metric is not set" in input_warnings(unset)[0]
     assert input_warnings(unset.model_copy(update={"baseline": False})) == []
+
+
+def test_channels_of_different_widths(s3: Any) -> None:
+    # A wider validation fails every job in XGBoost; a narrower one trains on missing values
+    with pytest.raises(InvalidExecutionInput) as exc:
+        checked(s3, b"1,0.5\n0,0.25\n", validation=b"0,1,2\n")
+    assert fields(exc) == ["dataset.validation_uri"]
+    assert "has 3 columns and s3://theirs/c/train/ 2 (label included)" in exc.value.errors[0].message
+    assert "Number of columns does not match" in exc.value.errors[0].message
+    (warning,) = checked(s3, b"1,0.5,3\n0,0.25,4\n", validation=b"0,1\n")
+    assert "missing columns as missing values" in warning

@@ -45,6 +45,7 @@ class Findings:
     warnings: list[str] = field(default_factory=list)
     labels: list[float] = field(default_factory=list)
     rows: int = 0
+    columns: int = 0  # the widest data row seen (CSV: label and features)
 
 
 def _lines(sample: Sample) -> list[str]:
@@ -101,6 +102,24 @@ def read_csv_sample(sample: Sample, findings: Findings) -> None:
             return
         findings.labels.append(label)
         findings.rows += 1
+        findings.columns = max(findings.columns, len(row))
+
+
+def column_problems(train: Findings, validation: Findings, train_where: str, validation_where: str) -> Findings:
+    """CSV channels of different widths: XGBoost fails every job when validation has more columns than the
+    model was trained on ("Number of columns does not match number of features in booster"), and reads
+    the missing ones as missing values when it has fewer."""
+    found = Findings()
+    if not train.columns or not validation.columns or train.columns == validation.columns:
+        return found
+    said = (f"{validation_where} has {validation.columns} columns and {train_where} {train.columns} "
+            "(label included)")
+    if validation.columns > train.columns:
+        found.errors.append(f"{said}: XGBoost fails every job (\"Number of columns does not match number of "
+                            "features in booster\")")
+    else:
+        found.warnings.append(f"{said}: XGBoost reads the validation rows' missing columns as missing values")
+    return found
 
 
 def libsvm_features(line: str) -> int:

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from amt_pipeline.aws.ports import ObjectReader
 from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
-from amt_pipeline.run.data_sample import Sample, check_samples
+from amt_pipeline.run.data_sample import Sample, check_samples, column_problems
 
 if TYPE_CHECKING:
     from amt_pipeline.run.plan import S3DatasetPlan
@@ -64,14 +64,18 @@ def check_input_data(plan: S3DatasetPlan | Mapping[str, Any], hyperparameters: M
     found = _listed(dataset, s3_client)
     content_type = str(dataset.get("content_type") or "text/csv")
     static = {k: str(v) for k, v in hyperparameters.items()}
-    errors, warnings = [], []
+    errors, warnings, seen = [], [], {}
     for channel in CHANNELS:
         uri = dataset[f"{channel}_uri"]
         bucket, _ = split_s3_uri(uri)
         samples = [_sample(s3_client, bucket, key, size) for key, size in found[channel].objects[:SAMPLE_OBJECTS]]
-        findings = check_samples(samples, content_type, static, uri)
+        seen[channel] = findings = check_samples(samples, content_type, static, uri)
         errors += [FieldError(f"dataset.{channel}_uri", e) for e in findings.errors]
         warnings += findings.warnings
+    if not errors:
+        widths = column_problems(seen["train"], seen["validation"], dataset["train_uri"], dataset["validation_uri"])
+        errors += [FieldError("dataset.validation_uri", e) for e in widths.errors]
+        warnings += widths.warnings
     if errors:
         raise InvalidExecutionInput(errors)
     return warnings
