@@ -184,7 +184,9 @@ def _classes(labels: Sequence[float], num_class: int | None, where: str, found: 
     if outside:
         classes = f"0 .. {num_class - 1}" if num_class else "0 .. num_class-1"
         found.errors.append(f"{where}: label {outside[0]:g} is not a class of num_class={num_class} ({classes}); "
-                            "XGBoost fails every job (\"label must be in [0, num_class)\")")
+                            "XGBoost fails every job (\"label must be in [0, num_class)\"). Set "
+                            "hyperparameters.num_class, or an objective for your labels (the default "
+                            "hyperparameters are the post's: multi:softmax, 10 classes)")
         return
     fractional = [v for v in labels if v != math.floor(v)]
     if fractional:
