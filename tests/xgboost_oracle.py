@@ -125,3 +125,130 @@ def plain_trainings(train: Path, validation: Path, trials: list[dict[str, str]],
     done = subprocess.run([str(env.python), "-I", "-c", _PLAIN_JOBS], capture_output=True, text=True, check=True,
                           input=json.dumps({"train": str(train), "validation": str(validation), "trials": jobs}))
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# The container's training job as SageMaker reads it, re-written from the container's code
+# (algorithm_mode/train.py, train_utils.get_eval_metrics_and_feval, metrics/custom_metrics.py,
+# callback.get_callbacks) and measured where SageMaker measures it: the log XGBoost's own
+# EvaluationMonitor prints (a tab is '#011' in it), read with the regexes of the built-in algorithm's
+# MetricDefinitions as DescribeTrainingJob shows them, e.g. '.*\[[0-9]+\].*#011train-mae:([-+]?[0-9]*\.?[0-9]+
+# (?:[eE][-+]?[0-9]+)?).*' (aws/sagemaker-xgboost-container issue #121; the container's own
+# algorithm_mode/metrics.py writes '(\S+)', which would run on into the next '#011' field).
+_CONTAINER_LOG = r"""
+import json, os, re, sys, tempfile, warnings
+warnings.simplefilter("ignore")
+import numpy as np, xgboost as xgb
+from sklearn import metrics as skm
+job = json.loads(sys.stdin.read())
+suffix = "?format=csv&label_column=0" if job["content_type"] == "csv" else "?format=libsvm"
+def load(path):
+    if int(xgb.__version__.split(".")[0]) < 2 and job["content_type"] == "libsvm":
+        return xgb.DMatrix(path)  # the 1.x containers: a LIBSVM file by its path alone
+    return xgb.DMatrix(path + suffix)
+dtrain, dvalid = load(job["train"]), load(job["validation"])
+
+def labels_of(preds):  # custom_metrics.margin_to_class_label
+    return np.argmax(preds, axis=-1) if type(preds[0]) is np.ndarray else (preds > 0.0).astype(int)
+def classification(score):
+    return lambda preds, d: score(d.get_label(), labels_of(preds)) if preds.size > 0 else 0.0
+def regression(score):
+    return lambda preds, d: score(d.get_label(), preds)
+CUSTOM = {
+    "accuracy": classification(skm.accuracy_score),
+    "balanced_accuracy": classification(skm.balanced_accuracy_score),
+    "f1": classification(lambda y, p: skm.f1_score(y, p, average="macro")),
+    "f1_binary": classification(lambda y, p: skm.f1_score(y, p, average="binary")),
+    "f1_macro": classification(lambda y, p: skm.f1_score(y, p, average="macro")),
+    "mse": regression(skm.mean_squared_error),
+    "rmse": regression(lambda y, p: np.sqrt(skm.mean_squared_error(y, p))),
+    "mae": regression(skm.mean_absolute_error),
+    "precision": classification(skm.precision_score),
+    "precision_macro": classification(lambda y, p: skm.precision_score(y, p, average="macro")),
+    "precision_micro": classification(lambda y, p: skm.precision_score(y, p, average="micro")),
+    "r2": regression(skm.r2_score),
+    "recall": classification(skm.recall_score),
+    "recall_macro": classification(lambda y, p: skm.recall_score(y, p, average="macro")),
+    "recall_micro": classification(lambda y, p: skm.recall_score(y, p, average="micro")),
+}
+def typed(value):
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+answers = []
+for hyperparameters in job["trials"]:
+    params = {k: typed(v) for k, v in hyperparameters.items()}
+    num_round = params.pop("num_round")
+    early_rounds = params.pop("early_stopping_rounds", None)
+    eval_metric = [m for m in str(params.pop("eval_metric", "")).split(",") if m] or None
+    tuning = params.pop("_tuning_objective_metric", None)
+    tuning = tuning.split(":")[1].split(",") if tuning else None
+    union = sorted(set(tuning) | set(eval_metric)) if tuning and eval_metric else (tuning or eval_metric)
+    feval_names = [m for m in union or [] if m in CUSTOM]
+    cleaned = list(set(union) - set(feval_names)) if union else None
+    if cleaned:
+        params["eval_metric"] = cleaned
+    def feval(preds, d):
+        return [(name, CUSTOM[name](preds, d)) for name in feval_names]
+    es_metric = (tuning[-1] if tuning else eval_metric[-1] if eval_metric else None) if early_rounds else None
+    callbacks = [xgb.callback.EvaluationMonitor()]
+    if es_metric:
+        callbacks.append(xgb.callback.EarlyStopping(rounds=early_rounds, data_name="validation",
+                                                    metric_name=es_metric, maximize=es_metric in job["maximize"],
+                                                    save_best=True))
+    metric_argument = {}
+    if feval_names:
+        metric_argument = {"custom_metric" if int(xgb.__version__.split(".")[0]) >= 3 else "feval": feval}
+    evals_result = {}
+    with tempfile.TemporaryFile("w+") as log:  # the container's stdout, where EvaluationMonitor prints
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(log.fileno(), 1)
+        try:
+            xgb.train({**params, "nthread": 1, "verbosity": 0}, dtrain, num_round,
+                      evals=[(dtrain, "train"), (dvalid, "validation")], callbacks=callbacks,
+                      evals_result=evals_result, verbose_eval=False, **metric_argument)
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+        log.seek(0)
+        lines = [line.replace("\t", "#011") for line in log.read().splitlines() if line.startswith("[")]
+    curves = {}
+    for channel in ("train", "validation"):
+        for metric in job["metrics"]:
+            regex = re.compile(".*\\[[0-9]+\\].*#011" + channel + "-" + re.escape(metric)
+                               + ":([-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?).*")
+            values = [float(m.group(1)) for m in map(regex.match, lines) if m]
+            if values:
+                curves[f"{channel}:{metric}"] = values
+    answers.append({"curves": curves, "printed_rounds": len(lines),
+                    "last_recorded": {f"{c}:{m}": float(f"{v[-1]:.5f}") for c, ms in evals_result.items()
+                                      for m, v in ms.items()}})
+print(json.dumps(answers))
+"""
+
+
+# constants/xgb_constants.py (the same on branches 1.5-1, 1.7-1 and master): the metrics SageMaker's regexes read
+CONTAINER_MAXIMIZE = ["accuracy", "auc", "aucpr", "balanced_accuracy", "f1", "f1_binary", "f1_macro", "map", "ndcg",
+                      "precision", "r2", "recall", "precision_macro", "precision_micro", "recall_macro", "recall_micro"]
+CONTAINER_MINIMIZE = ["aft-nloglik", "cox-nloglik", "error", "gamma-deviance", "gamma-nloglik",
+                      "interval-regression-accuracy", "logloss", "mae", "mape", "merror", "mlogloss", "mphe", "mse",
+                      "poisson-nloglik", "rmse", "rmsle", "tweedie-nloglik"]
+
+
+def container_trainings(train: Path, validation: Path, trials: list[dict[str, str]], version: str = "1.5-1",
+                        content_type: str = "csv") -> list[dict[str, Any]]:
+    """Each job's SageMaker hyperparameters trained as the container trains them, in the image's environment:
+    ``curves`` holds what SageMaker's metric regexes read from the log, every round (``train:`` and
+    ``validation:`` for each of the container's metrics); ``printed_rounds`` the log's lines, and
+    ``last_recorded`` each metric's value in the round training ended on, printed or not (XGBoost 1.x keeps
+    the container's EvaluationMonitor and EarlyStopping in a set: which runs first varies)."""
+    env = prepare_image(image_spec(version))
+    job = {"train": str(train), "validation": str(validation), "trials": trials, "content_type": content_type,
+           "metrics": CONTAINER_MAXIMIZE + CONTAINER_MINIMIZE, "maximize": CONTAINER_MAXIMIZE}
+    done = subprocess.run([str(env.python), "-I", "-c", _CONTAINER_LOG], capture_output=True, text=True,
+                          input=json.dumps(job))
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])

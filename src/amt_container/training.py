@@ -8,8 +8,17 @@ What this reproduces of ``aws/sagemaker-xgboost-container`` (``algorithm_mode/tr
 - Early stopping: ``early_stopping_rounds`` on the ``validation`` channel, on the tuning objective
   (else the last ``eval_metric``), maximising the container's XGB_MAXIMIZE_METRICS. The saved model
   is the best iteration's; the reported final metrics are the LAST evaluated round's, because
-  SageMaker reads them from the log, whose last line is the last round. Values are rounded to
-  5 decimals, as the log prints them.
+  SageMaker reads them from the log, whose last line is the last round.
+- The per-round metrics are what the container's log prints: its ``EvaluationMonitor`` writes one
+  value per channel and metric a round, the LAST one XGBoost recorded under that name, with 5
+  decimals, and SageMaker's metric regexes read that line. A container metric named like XGBoost's
+  default metric (``rmse`` with ``reg:squarederror``, whose ``eval_metric`` is then left empty)
+  is computed twice a round, XGBoost's first and the container's last: the log, and so SageMaker,
+  keeps the container's.
+- Order: the container lists ``EvaluationMonitor`` before ``EarlyStopping``; XGBoost 1.5 and 1.7
+  keep callbacks in a ``set``, so on those images the round on which early stopping ends training
+  is printed or not depending on object addresses. Here the round is always recorded before the
+  stopping rules run (the container's listed order, which XGBoost 3 keeps).
 - ``nthread`` is forced to 1: the engine runs trials in parallel processes instead.
 
 The hyperparameters arrive typed and validated (the engine checks them as the container's
@@ -28,7 +37,7 @@ from typing import Any
 from amt_container.metrics import CUSTOM_METRICS, custom_metric
 
 MODEL_FILE = "xgboost-model"
-METRIC_DECIMALS = 5
+METRIC_DECIMALS = 5  # EvaluationMonitor: f"{score:.5f}"
 # sagemaker_xgboost_container.constants.xgb_constants.XGB_MAXIMIZE_METRICS
 MAXIMIZE_METRICS = frozenset(
     {
@@ -140,6 +149,25 @@ def _metric_argument(xgb: Any, evaluate: Callable | None) -> dict[str, Any]:
     return {"feval": evaluate}
 
 
+class RoundLog:
+    """Each round's metrics as the container's ``EvaluationMonitor`` prints them: per channel and
+    metric the last value XGBoost recorded that round (``evals_log[channel][metric][-1]``) with 5
+    decimals (``f"{score:.5f}"``), read back as SageMaker's metric regexes read the line."""
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+
+    def record(self, evals_log: Mapping[str, Mapping[str, list[Any]]]) -> None:
+        for channel, metrics in evals_log.items():
+            for metric, values in metrics.items():
+                printed = f"{float(values[-1]):.{METRIC_DECIMALS}f}"
+                self.history.setdefault(f"{channel}:{metric}", []).append(float(printed))
+
+    def last(self, name: str) -> float | None:
+        values = self.history.get(name)
+        return values[-1] if values else None
+
+
 def _failed(message: str, started: float) -> TrainingOutcome:
     return TrainingOutcome(
         "Failed",
@@ -159,40 +187,45 @@ def train(hp: Mapping[str, Any], dtrain: Any, dvalidation: Any | None, objective
     stop: dict[str, str] = {}
     rule: StopRule = stop_rule or (lambda _round, _value: None)
 
-    class _Tuner(xgb.callback.TrainingCallback):
+    es_metric = early_stopping_metric(hp)
+    early_stopping = (
+        xgb.callback.EarlyStopping(
+            rounds=early_rounds,
+            data_name="validation",
+            metric_name=es_metric,
+            maximize=maximize(es_metric),
+            save_best=True,
+        )
+        if early_rounds and dvalidation is not None and es_metric
+        else None
+    )
+    logged = RoundLog()
+
+    class _ContainerRound(xgb.callback.TrainingCallback):
+        """The round as the container's log prints it, then the tuner's rule, then early stopping:
+        one callback, so XGBoost's callback set cannot reorder them (see the module's docstring)."""
+
+        def before_training(self, model: Any) -> Any:
+            return early_stopping.before_training(model) if early_stopping else model
+
+        def after_training(self, model: Any) -> Any:
+            return early_stopping.after_training(model) if early_stopping else model
+
         def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
-            value = None
-            if objective_metric:
-                channel, metric = objective_metric.split(":", 1)
-                series = evals_log.get(channel, {}).get(metric)
-                value = round(float(series[-1]), METRIC_DECIMALS) if series else None
-            reason = rule(epoch, value)
+            logged.record(evals_log)
+            reason = rule(epoch, logged.last(objective_metric) if objective_metric else None)
             if reason:
                 stop["reason"] = reason
                 return True
-            return False
+            return bool(early_stopping and early_stopping.after_iteration(model, epoch, evals_log))
 
-    callbacks: list[Any] = [_Tuner()]
-    es_metric = early_stopping_metric(hp)
-    if early_rounds and dvalidation is not None and es_metric:
-        callbacks.append(
-            xgb.callback.EarlyStopping(
-                rounds=early_rounds,
-                data_name="validation",
-                metric_name=es_metric,
-                maximize=maximize(es_metric),
-                save_best=True,
-            )
-        )
-    evals_result: dict[str, dict[str, list[float]]] = {}
     try:
         bst = xgb.train(
             params,
             dtrain,
             num_boost_round=num_round,
             evals=evals,
-            evals_result=evals_result,
-            callbacks=callbacks,
+            callbacks=[_ContainerRound()],
             verbose_eval=False,
             **_metric_argument(xgb, custom_metric(custom)),
         )
@@ -202,11 +235,7 @@ def train(hp: Mapping[str, Any], dtrain: Any, dvalidation: Any | None, objective
     except Exception as e:  # noqa: BLE001 - the container reports any training exception the same way
         return _failed(str(e), started)
 
-    history = {
-        f"{channel}:{metric}": [round(float(v), METRIC_DECIMALS) for v in values]
-        for channel, metrics in evals_result.items()
-        for metric, values in metrics.items()
-    }
+    history = logged.history
     final = {name: values[-1] for name, values in history.items() if values}
     rounds = max((len(v) for v in history.values()), default=0)
     best_iteration = getattr(bst, "best_iteration", None) if early_rounds else None

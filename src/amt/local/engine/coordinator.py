@@ -21,7 +21,7 @@ from amt.local.engine.pools import PoolFactory, PoolRequest, TrialPool, csv_weig
 from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
 from amt.local.engine.storage import Channel, ObjectStore, read_channels
-from amt.local.engine.training_job import TrainingJob
+from amt.local.engine.training_job import TrainingJob, captured
 from amt.local.engine.tuning_job import TuningJob, TuningProgress
 from amt.local.engine.tuning_run import TuningRun
 
@@ -194,7 +194,7 @@ class Coordinator:
         objective = final.get(metric) if metric and status != "Failed" else None
         with self.registry.lock:
             job.end(result, status=status, objective=objective, scored=bool(metric), model_uri=model_uri)
-            self.registry.save_metrics(job.name, result.get("history") or {})
+            self.registry.save_metrics(job.name, captured(result.get("history") or {}))
             self.registry.save(job)
             job.stopper = None
         self.registry.announce(job)

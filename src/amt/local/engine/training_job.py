@@ -125,7 +125,7 @@ class TrainingJob(StoredRecord):
         self.training_end_time = result.get("end") or t
         self.last_modified_time = t
         self.failure_reason = result.get("failure_reason")
-        self.final_metrics = {k: v for k, v in (result.get("final_metrics") or {}).items() if _captured(k)}
+        self.final_metrics = captured(result.get("final_metrics") or {})
         self.objective = objective
         self.objective_status = ("Succeeded" if objective is not None else "Failed") if scored else None
         self.stop_reason = result.get("stop_reason")
@@ -249,8 +249,13 @@ _DEFINITION_FLAGS = (
 _NOT_IN_TRAINING_EVENTS = ("FinalMetricDataList", "TrainingTimeInSeconds", "BillableTimeInSeconds")
 
 
-def _captured(name: str) -> bool:
-    """What SageMaker's metric definitions for the built-in XGBoost capture from the log, and so
-    what FinalMetricDataList holds: the container's metrics on the train and validation channels."""
+def captured(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """What SageMaker's metric definitions for the built-in XGBoost capture from the log, and so what
+    FinalMetricDataList and CloudWatch hold: the container's metrics on the train and validation
+    channels (its regexes name ``validation-error:``, so ``error@0.3`` or ``ndcg@5`` are printed, not read)."""
+    return {name: value for name, value in metrics.items() if _is_captured(name)}
+
+
+def _is_captured(name: str) -> bool:
     channel, _, metric = name.partition(":")
     return channel in ("train", "validation") and metric in METRIC_DIRECTIONS
