@@ -105,6 +105,17 @@ def test_an_unsafe_run_id_is_refused_before_any_call(stack: list[dict], capsys, 
     assert stack == [] and keys() == sorted(KEYS)
 
 
+def test_cleanup_of_a_run_that_names_nothing_is_exit_1(tmp_path: Path, capsys) -> None:
+    # Given a local folder without the run
+    (tmp_path / "state").mkdir()
+    (tmp_path / "bucket" / "runs" / "other").mkdir(parents=True)
+    # When its cleanup is asked for, dry run or not, Then it fails naming the run, and nothing is deleted
+    for extra in (["--dry-run"], ["--yes"]):
+        assert main(["cleanup", "nope", "--local", str(tmp_path), *extra]) == 1
+        assert "run nope: nothing under runs/nope/" in capsys.readouterr().err
+    assert (tmp_path / "bucket" / "runs" / "other").is_dir()
+
+
 def test_cleanup_of_a_local_runs_folder(tmp_path: Path, capsys) -> None:
     (tmp_path / "state").mkdir()
     for key in KEYS:

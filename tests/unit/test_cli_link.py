@@ -70,6 +70,16 @@ def test_link_for_a_local_run_uses_its_server_and_secret(tmp_path: Path, capsys)
     assert "amt local serve" in printed.out and "warning" not in printed.err
 
 
+def test_link_to_a_run_the_folder_does_not_hold_mints_nothing(tmp_path: Path, capsys) -> None:
+    # Given a local folder with a link server but no run 'nope'
+    LinkState(secret="local-secret-" * 4, port=45678).save(tmp_path / "state")
+    (tmp_path / "bucket" / "runs" / "local-run").mkdir(parents=True)
+    # When the user asks for its link, Then no link is printed and the exit code says the run does not exist
+    assert main(["link", "nope", "--local", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert "http://" not in printed.out and "holds no run 'nope'" in printed.err and "amt runs --local" in printed.err
+
+
 def test_link_for_a_folder_with_no_local_run_says_how_to_make_one(tmp_path: Path, capsys) -> None:
     assert main(["link", "local-run", "--local", str(tmp_path)]) == 1
     assert "amt local run" in capsys.readouterr().err

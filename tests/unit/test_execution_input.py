@@ -316,3 +316,20 @@ def test_any_json_either_parses_or_names_its_fields(raw: dict) -> None:
     else:
         # Or the result is a complete, re-parseable input
         assert parse_execution_input(ei.model_dump(mode="json")) == ei
+
+
+@pytest.mark.parametrize("name, kind, low, high", [("eta", "Continuous", 0.5, 0.1), ("max_depth", "Integer", 9, 2)])
+def test_a_range_with_min_above_max_is_one_error_not_also_a_count_of_combinations(name, kind, low, high) -> None:
+    # Given a range whose min is above its max (the only range), with the default 50 jobs
+    bad = {"hyperparameter_ranges": {name: {"type": kind, "min_value": low, "max_value": high}}}
+    # When it is parsed, Then that range is the one error: it is left out of the combinations' count
+    with pytest.raises(InvalidExecutionInput) as exc:
+        parse_execution_input(bad)
+    assert fields_of(exc) == [f"hyperparameter_ranges.{name}.min_value"]
+    # And beside a good range, only the good one is counted (Integer 1-3: 3 combinations for 50 jobs)
+    two = {"hyperparameter_ranges": {**bad["hyperparameter_ranges"],
+                                     "max_delta_step": {"type": "Integer", "min_value": 1, "max_value": 3}}}
+    with pytest.raises(InvalidExecutionInput) as exc:
+        parse_execution_input(two)
+    assert fields_of(exc) == [f"hyperparameter_ranges.{name}.min_value", "max_jobs"]
+    assert "only 3 distinct combinations" in str(exc.value)

@@ -46,8 +46,13 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     request = _request(args.run_id, args.parts)  # an unsafe id stops here, before any call
     cleaner = _cleaner(args)
     preview = cleaner(request.model_copy(update={"dry_run": True}))
+    if preview.object_count == 0:  # a run id that names nothing: `amt --help`'s exit 1
+        out.document({"dry_run": True, "preview": preview.model_dump(mode="json"), "deleted": None})
+        raise CliError(f"run {args.run_id}: nothing under runs/{args.run_id}/ ({', '.join(preview.parts)}) in "
+                       f"{cleaner.where}", EXIT_FAILED,
+                       "`amt runs` lists the runs (--local DIR or --stack NAME, as given here)")
     _show(out, preview, "would be deleted" if args.dry_run else "will be deleted", cleaner.where)
-    if args.dry_run or preview.object_count == 0:
+    if args.dry_run:
         out.document({"dry_run": True, "preview": preview.model_dump(mode="json"), "deleted": None})
         return EXIT_OK
     if not args.yes and not _confirm(preview):

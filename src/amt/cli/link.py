@@ -77,6 +77,9 @@ def _local(folder: str, run_id: str) -> tuple[str, bytes, bool]:
     if not (state_dir / STATE_FILE).exists():
         raise CliError(f"{folder} holds no local run with a report link", EXIT_FAILED,
                        f"`amt local run --out {folder}` makes one (the default folder is amt-local)")
+    if not (Path(folder) / "bucket" / "runs" / run_id).is_dir():
+        raise CliError(f"{folder} holds no run {run_id!r}: no link minted", EXIT_FAILED,
+                       f"`amt runs --local {folder}` lists its runs")
     link = LinkState.load(state_dir)
     found = (Path(folder) / "bucket" / report_key(run_id)).is_file()
     return f"http://{HOST}:{link.port}/", link.secret.encode("utf-8"), found

@@ -90,7 +90,14 @@ def cmd_local_run(args: argparse.Namespace) -> int:
             staged.execution_input, execution_name=name, data=staged.objects)
     record_execution(out_dir, name, started, result)
     _print_result(result, out_dir)
-    return EXIT_OK if result.succeeded and result.report_path else EXIT_FAILED
+    failed_jobs = _failed_tuning_jobs(result)
+    return EXIT_OK if result.succeeded and result.report_path and not failed_jobs else EXIT_FAILED
+
+
+def _failed_tuning_jobs(result: Any) -> list[dict[str, Any]]:
+    """The run's tuning jobs (each round's) that ended Failed: the run failed, as `amt --help` says (exit 1)."""
+    jobs = [r.tuning_job for r in result.rounds] if result.rounds else [result.tuning_job]
+    return [j for j in jobs if j and j.get("HyperParameterTuningJobStatus") == "Failed"]
 
 
 def stage_local_data(raw: Any, args: argparse.Namespace, *, execution_name: str, started_at: datetime,
@@ -144,6 +151,9 @@ def _print_result(result: Any, out_dir: Path) -> None:
         print(f"\n--- notification (SNS) ---\nSubject: {notification['subject']}\n\n{notification['message']}")
     for dead in result.dead_letters:
         print(f"\nundelivered event kept in the dead-letter queue: {json.dumps(dead)[:300]}", file=sys.stderr)
+    for job in _failed_tuning_jobs(result):
+        print(f"\nTuning job {job['HyperParameterTuningJobName']} ended Failed: "
+              f"{job.get('FailureReason') or 'no reason given'}", file=sys.stderr)
     print(f"\nBucket contents: {result.bucket_dir}")
     if result.report_path:
         print(f"Report: {result.report_path.as_uri()}")

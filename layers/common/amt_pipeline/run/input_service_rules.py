@@ -95,10 +95,16 @@ def _range_service_errors(name: str, rng: ContinuousRange | IntegerRange | Categ
 
 
 # ------------------------------------------------------------------ service rules
-def search_space_size(m: ExecutionInput) -> float:
-    """Distinct combinations of the ranges (math.inf with a continuous range wider than a point)."""
+def search_space_size(m: ExecutionInput) -> float | None:
+    """Distinct combinations of the ranges (math.inf with a continuous range wider than a point).
+    A range whose min is above its max is an error of its own, left out of the count; None when no
+    range is left to count."""
     size: float = 1
-    for rng in m.hyperparameter_ranges.values():
+    counted = [rng for rng in m.hyperparameter_ranges.values()
+               if isinstance(rng, CategoricalRange) or rng.min_value <= rng.max_value]
+    if not counted and m.hyperparameter_ranges:
+        return None
+    for rng in counted:
         if isinstance(rng, CategoricalRange):
             size *= len(rng.values)
         elif isinstance(rng, IntegerRange):
@@ -121,7 +127,7 @@ def service_rule_errors(m: ExecutionInput) -> Iterator[RuleError]:
                         f"{m.hyperband.max_resource} is more than SageMaker's {HYPERBAND_MAX_RESOURCE:,}",
                         (("hyperband",),))
     size = search_space_size(m)
-    if m.strategy != "Grid" and size < m.max_jobs:
+    if m.strategy != "Grid" and size is not None and size < m.max_jobs:
         yield RuleError(
             "max_jobs",
             f"{m.max_jobs} training jobs, but the ranges have only {int(size)} distinct combinations "
