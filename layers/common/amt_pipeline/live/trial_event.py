@@ -12,6 +12,7 @@ model reads the run from the output path, as the tuning-job rule does.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Literal
 
@@ -27,6 +28,7 @@ TUNING_OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
 # A trial's states in the order they happen: an event never moves a trial back.
 STATUS_RANK = {"InProgress": 1, "Stopping": 2, "Completed": 3, "Failed": 3, "Stopped": 3}
 TRIAL_ENDED = ("Completed", "Failed", "Stopped")
+_TRIAL_NAME = re.compile(r"(.+)-[0-9]{3}-[0-9a-z]{8}")  # SageMaker names a tuning job's trials so
 
 
 class TrainingJobStateChange(_Lenient):
@@ -47,10 +49,15 @@ class TrainingJobStateChange(_Lenient):
 
     @property
     def tuning_job_name(self) -> str:
-        """The tuning job's name: from its ARN when the event has it, else the run id (the same name)."""
-        if self.TuningJobArn:
-            return self.TuningJobArn.rsplit("/", 1)[-1]
-        return self.layout.run_id
+        """The tuning job's name, as it was given. SageMaker's ARNs hold names lowercased
+        (``Digits-Mixed-A`` -> ``.../digits-mixed-a``), so the name comes from the event's own name
+        field: a trial is named ``<tuning job>-NNN-xxxxxxxx``. The ARN checks it; without an ARN,
+        the run id (the same name)."""
+        from_arn = self.TuningJobArn.rsplit("/", 1)[-1] if self.TuningJobArn else None
+        trial = _TRIAL_NAME.fullmatch(self.TrainingJobName)
+        if trial and (from_arn is None or trial.group(1).lower() == from_arn.lower()):
+            return trial.group(1)
+        return from_arn or self.layout.run_id
 
     @property
     def is_trial(self) -> bool:
