@@ -88,3 +88,18 @@ def test_link_for_a_folder_with_no_local_run_says_how_to_make_one(tmp_path: Path
 def test_local_serve_of_a_folder_with_no_local_run_is_an_error(tmp_path: Path, capsys) -> None:
     assert main(["local", "serve", str(tmp_path)]) == 1
     assert "holds no local run" in capsys.readouterr().err
+
+
+def test_local_serve_prints_each_reports_link_not_the_bare_root(tmp_path: Path) -> None:
+    from amt.cli.local import report_links
+
+    # Given a folder with a link secret and two runs, one with a report
+    LinkState(secret="local-secret-" * 4, port=45678).save(tmp_path / "state")
+    report = tmp_path / "bucket" / "runs" / "Run-A" / "reports" / "index.html"
+    report.parent.mkdir(parents=True)
+    report.write_text("<html></html>")
+    (tmp_path / "bucket" / "runs" / "run-b" / "data").mkdir(parents=True)
+    # When serve lists the links, Then it prints one signed link, to the run with a report
+    (line,) = report_links(tmp_path, "http://127.0.0.1:45678/")
+    run, url = line.strip().split(": ", 1)
+    assert run == "Run-A" and check_link(("local-secret-" * 4).encode(), query(url), 0).run_id == "Run-A"

@@ -169,12 +169,27 @@ def cmd_local_serve(args: argparse.Namespace) -> int:
     LocalState(args.dir)  # a folder with no local run is an error, said as `amt runs --local` says it
 
     def wait(url: str) -> None:
-        print(f"Serving the report links of {args.dir} at {url} (Ctrl-C to stop)", flush=True)
+        print(f"Serving the report links of {args.dir} on {url} (Ctrl-C to stop)", flush=True)
+        for line in report_links(Path(args.dir), url):
+            print(line, flush=True)
         while True:
             time.sleep(3600)
 
     LocalPipeline(Path(args.dir)).serve(wait)
     return EXIT_OK
+
+
+def report_links(folder: Path, base_url: str) -> list[str]:
+    """A signed link per run with a report (the server's root alone is no report: it answers 403)."""
+    from amt.local.links import LinkState
+    from amt_pipeline.report.link import DEFAULT_LINK_DAYS, expiry, link_url
+
+    key = LinkState.load(folder / "state").secret.encode("utf-8")
+    expires = expiry(time.time(), DEFAULT_LINK_DAYS)
+    runs = sorted(p.parent.parent.name for p in (folder / "bucket" / "runs").glob("*/reports/index.html"))
+    if not runs:
+        return [f"  no report in {folder} yet: `amt local run --out {folder}` makes one"]
+    return [f"  {run}: {link_url(base_url, key, run, expires)}" for run in runs]
 
 
 def failure_message(cause: str | None) -> str:
