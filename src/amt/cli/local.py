@@ -81,8 +81,12 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     if image is None:
         return EXIT_FAILED
 
-    print(f"Running the pipeline locally (state machine, handlers and rules from template.yaml; "
-          f"sagemaker-xgboost:{image.version} trains with XGBoost {image.xgboost}); files in {out_dir}/")
+    # Short lines (a 100-column terminal wraps nothing), and what happens in the ~10 s before the
+    # tuning job's first event reaches the live view.
+    print(f"Running the pipeline locally: sagemaker-xgboost:{image.version} trains with XGBoost {image.xgboost}\n"
+          f"  state machine, handlers and rules from template.yaml; files in {out_dir}/\n"
+          "  setting up the emulated stack; then the state machine checks the input, writes the data,\n"
+          "  starts the baseline and the tuning job (about 10 s before the first trial) ...", flush=True)
     # The live view of `amt watch --local` (a block redrawn on a terminal, a line per change elsewhere),
     # and the in-progress report copied out of the emulated bucket as TrackProgress renders it.
     with LocalLiveView(out_dir, stream=sys.stderr) as progress:
