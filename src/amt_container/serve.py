@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import struct
 import sys
 import time
@@ -86,6 +87,9 @@ def _import_training_stack() -> None:
 
 
 def main() -> None:
+    # Ctrl-C reaches the terminal's whole process group: the engine stops trials (they end Stopped, as
+    # StopTrainingJob ends them), a worker dying of the signal would fail them "unexpectedly".
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     warnings.simplefilter("ignore")  # xgboost's and scikit-learn's warnings would only reach stderr
     _import_training_stack()

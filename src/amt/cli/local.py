@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from amt.cli.errors import EXIT_FAILED, EXIT_OK
+from amt.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from amt.cli.inputs import input_folder, print_field_errors, read_input
 from amt.cli.own_data import (
     StagedData,
@@ -94,6 +94,10 @@ def cmd_local_run(args: argparse.Namespace) -> int:
             staged.execution_input, execution_name=name, data=staged.objects)
     record_execution(out_dir, name, started, result)
     _print_result(result, out_dir)
+    if result.interrupted:
+        print("\nInterrupted: the run's jobs were stopped (as StopHyperParameterTuningJob stops them); "
+              "the report above is final", file=sys.stderr)
+        return EXIT_INTERRUPTED
     failed_jobs = _failed_tuning_jobs(result)
     return EXIT_OK if result.succeeded and result.report_path and not failed_jobs else EXIT_FAILED
 

@@ -31,6 +31,8 @@ from amt.local.template import LocalStack, create_table, load_template
 from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.trials.learning_curves import NAMESPACE, host_dimension
 
+log = logging.getLogger(__name__)
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "amt-local"
@@ -67,6 +69,7 @@ class LocalRunResult:
     report_path: Path | None  # a chain's: its last round's report (which covers every round)
     rounds: list[LocalRound] = field(default_factory=list)  # a chain (follow_up): every round, in order
     chain: dict[str, Any] | None = None  # a chain's record as its last round left it (reports/chain.json)
+    interrupted: bool = False  # Ctrl-C stopped the run's jobs (they ended Stopped, with a final report)
 
     @property
     def succeeded(self) -> bool:
@@ -120,6 +123,7 @@ class LocalPipeline:
         self.workers = workers
         self.on_progress = on_progress
         self.poll_seconds = poll_seconds
+        self.interrupted = False  # Ctrl-C while a job ran: the jobs were stopped, and followed to their end
         self.stack = LocalStack(load_template(), REGION, ACCOUNT_ID, STACK_NAME)
         self._events: Queue[dict[str, Any]] = Queue()
         self._rule_queues: dict[str, tuple[str, int]] = {}  # queue url -> (function, max retries)
@@ -321,6 +325,7 @@ class LocalPipeline:
             report_path=report if report and report.exists() else None,
             rounds=rounds if len(rounds) > 1 or (chain_file and chain_file.exists()) else [],
             chain=json.loads(chain_file.read_text()) if chain_file and chain_file.exists() else None,
+            interrupted=self.interrupted,
         )
 
     def _follow_execution(self, engine: Any, name: str, deadline: float) -> LocalRound:
@@ -359,13 +364,33 @@ class LocalPipeline:
         if output.get("baseline_training_job_name"):
             jobs.append(("training", output["baseline_training_job_name"]))
         while True:
-            self._deliver_events()
-            statuses = [self._status(engine, kind, name) for kind, name in jobs]
-            if all(s in ENDED for s in statuses):
-                break
-            self._check_deadline(deadline)
-            time.sleep(self.poll_seconds)
+            try:
+                self._deliver_events()
+                statuses = [self._status(engine, kind, name) for kind, name in jobs]
+                if all(s in ENDED for s in statuses):
+                    break
+                self._check_deadline(deadline)
+                time.sleep(self.poll_seconds)
+            except KeyboardInterrupt:
+                if self.interrupted:
+                    raise  # a second Ctrl-C: leave at once
+                self.interrupted = True
+                self._stop_jobs(engine, jobs)
         return engine.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=output["tuning_job_name"])
+
+    @staticmethod
+    def _stop_jobs(engine: Any, jobs: list[tuple[str, str]]) -> None:
+        """Ctrl-C: stop the run's jobs as StopHyperParameterTuningJob / StopTrainingJob do, then follow them
+        to their end (trials in flight end Stopped; the job's Stopped event brings the final report)."""
+        log.warning("interrupted: stopping %s", ", ".join(name for _, name in jobs))
+        for kind, name in jobs:
+            try:
+                if kind == "tuning":
+                    engine.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+                else:
+                    engine.stop_training_job(TrainingJobName=name)
+            except Exception:  # noqa: BLE001 - a job that already ended cannot be stopped: nothing to do
+                log.debug("%s %s was not stopped (ended already)", kind, name)
 
     @staticmethod
     def _status(engine: Any, kind: str, name: str) -> str:

@@ -1,0 +1,49 @@
+"""Ctrl-C during `amt local run` ends the run as SageMaker's stopped job ends: trials in flight Stopped
+(not Failed), the tuning job Stopped with its final report, exit 130, and `amt runs --local` lists it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+AMT = Path(sys.executable).with_name("amt")
+
+
+def test_ctrl_c_stops_the_jobs_and_the_run_ends_stopped_with_a_final_report(tmp_path: Path) -> None:
+    # Given a local run of 30 jobs, 2 in parallel, started as a terminal starts it (its own process group)
+    config = tmp_path / "long.json"
+    config.write_text(json.dumps({"max_jobs": 30, "max_parallel_jobs": 2}))
+    out_dir = tmp_path / "out"
+    run = subprocess.Popen([str(AMT), "local", "run", str(config), "--out", str(out_dir)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert run.stderr is not None
+    # When Ctrl-C reaches the whole group (the CLI and its training workers) once 3 trials are done
+    for line in run.stderr:
+        if "done=3/" in line:
+            os.killpg(run.pid, signal.SIGINT)
+            break
+    out, err = run.communicate(timeout=120)
+    # Then the run exits 130, saying its jobs were stopped
+    assert run.returncode == 130, err[-2000:]
+    assert "the run's jobs were stopped" in err
+    # And the trials in flight ended Stopped, none Failed; the job is Stopped and its report final
+    (job,) = (out_dir / "bucket" / "runs").iterdir()
+    reports = job / "reports"
+    trials = json.loads((reports / "trials.json").read_text())["trials"]
+    statuses = {t["TrainingJobStatus"] for t in trials}
+    assert "Failed" not in statuses and "Stopped" in statuses, [t.get("FailureReason") for t in trials]
+    summary = json.loads((reports / "summary.json").read_text())
+    assert "Stopped" in json.dumps(summary)
+    assert "Status: Stopped" in out
+    # And amt runs --local lists the run with its tuning job, Stopped, and its report
+    listed = subprocess.run([str(AMT), "runs", "--local", str(out_dir), "--json"], capture_output=True, text=True,
+                            check=True)
+    (entry,) = json.loads(listed.stdout)["runs"]
+    assert entry["tuning_job"] == job.name and entry["tuning_job_status"] == "Stopped" and entry["report"]
