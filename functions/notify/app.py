@@ -1,6 +1,7 @@
 """Notify: on "Report Rendered", publish the run's outcome and a report link
 (the report-link function's URL with a token, amt_pipeline.report.link) to the
-notification topic."""
+notification topic. A round of a chain (follow_up) is told on "Round Decided"
+instead, once DecideFollowUp said whether the chain goes on."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
+from amt_pipeline.aws.chain_table import ChainTable
 from amt_pipeline.aws.clients import client
 from amt_pipeline.aws.idempotency import once_per
 from amt_pipeline.aws.secrets import read_key
 from amt_pipeline.contracts import NotifyResult
-from amt_pipeline.events import RunStepEvent
+from amt_pipeline.events import ROUND_DECIDED, RunStepEvent
 from amt_pipeline.refusals import refuse_unusable_events
 from amt_pipeline.report.link import ReportLinks
 from amt_pipeline.settings import NotifySettings
@@ -31,12 +33,18 @@ metrics = Metrics()
 def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = NotifySettings.from_env()
     step = event.detail.in_stack_bucket(settings.bucket_name)  # UnusableEvent otherwise
+    chain_round = ChainTable(client("dynamodb"), settings.idempotency_table_name).round(step.run_id)
+    decided = event.detail_type == ROUND_DECIDED
+    if chain_round is not None and not decided:
+        logger.info("A round of a chain: told when its follow-up is decided", run_id=step.run_id)
+        return {"skipped": "chain-round", "reason": "notified on its 'Round Decided' event"}
+    chain_notify = (chain_round.input.get("follow_up") or {}).get("notify", "every_round") if chain_round else None
     notify_once = once_per("step", settings.idempotency_table_name, context, result=NotifyResult)(notify)
     links = ReportLinks(settings.report_link_base_url,
                         read_key(client("secretsmanager"), settings.report_link_secret_arn),
                         settings.report_link_expiry_days)
     sent = notify_once(ObjectStore(client("s3"), step.bucket), Notifier(client("sns"), settings.topic_arn),
-                       links, step=step)
+                       links, step=step, chain_notify=chain_notify)
     logger.info("Notification sent", run_id=step.run_id, message_id=sent.message_id)
     metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
     return sent.model_dump()

@@ -92,12 +92,26 @@ def test_a_narrow_start_chains_warm_started_rounds_until_the_budget_is_spent(tmp
     assert {"Key": "amt-pipeline:chain-id", "Value": CHAIN} in third["Tags"]
     assert {"Key": "amt-pipeline:round", "Value": "3"} in third["Tags"]
     assert not result.dead_letters
+    # And each round is told once its follow-up is decided: short messages, then the chain's result
+    subjects = [n["subject"] for n in result.notifications]
+    assert len(subjects) == 3 and "round 2 started" in subjects[0] and "round 3 started" in subjects[1]
+    assert f"chain {CHAIN} stopped after 3 round(s)" in subjects[2] and "budget-spent" in subjects[2]
+    final = result.notifications[2]["message"]
+    assert "the budget is spent" in final and f"3. {CHAIN}-r3" in final and "Status: Completed" in final
 
 
 def test_no_crowded_edge_stops_after_the_first_round(tmp_path: Path) -> None:
     result, fake, started = run_chain(tmp_path, {}, trial_maker=trials(INSIDE))
     assert started == [] and len(tuning_requests(fake)) == 1
     assert reasons(result) == [(1, "stop", "no-edge-crowded")]
+    [note] = result.notifications
+    assert "stopped after 1 round(s)" in note["subject"] and "no range edge is crowded" in note["message"]
+
+
+def test_notify_last_round_sends_only_the_chains_result(tmp_path: Path) -> None:
+    result, _, _ = run_chain(tmp_path, {"max_rounds": 2, "notify": "last_round"})
+    assert [n["subject"] for n in result.notifications] == [
+        f"AMT Pipeline: chain {CHAIN} stopped after 2 round(s): best 0.85950 (budget-spent)"]
 
 
 def test_a_round_that_gains_too_little_stops_the_chain(tmp_path: Path) -> None:

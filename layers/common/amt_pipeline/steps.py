@@ -65,14 +65,29 @@ def render_report(store: ObjectStore, events: EventPublisher, *, step: RunStepDe
     return RenderResult(run_id=step.run_id, status=summary.get("status"), report_key=layout.report_html_key)
 
 
-def notify(store: ObjectStore, notifier: Notifier, links: ReportLinks, *, step: RunStepDetail) -> NotifyResult:
+def notify(store: ObjectStore, notifier: Notifier, links: ReportLinks, *, step: RunStepDetail,
+           chain_notify: str | None = None) -> NotifyResult:
     """One SNS message: status, best objective and hyperparameters, baseline, and a report link
-    that opens for ``links.days`` days (report.link: the link function's URL with a token)."""
+    that opens for ``links.days`` days (report.link: the link function's URL with a token).
+
+    A round of a chain (``chain_notify``: its follow_up.notify) is told once its follow-up is decided,
+    from its reports/chain.json: a short message, or none, for an intermediate round; the chain's
+    result and stop reason for the last (chain.notification)."""
     from amt_pipeline.report.notification import compose_notification
 
     layout = step.layout
     summary = store.get_json(layout.summary_key)
     url = links.url(step.run_id, now=time.time())
-    subject, message = compose_notification(summary, url)
+    if chain_notify is not None:
+        from amt_pipeline.chain.notification import compose_round_notification
+        from amt_pipeline.chain.step import CHAIN_FILE
+
+        composed = compose_round_notification(summary, store.get_json(layout.report_key(CHAIN_FILE)), step.run_id,
+                                              url, notify=chain_notify)
+        if composed is None:
+            return NotifyResult(message_id="", subject="", report_url=url)  # notify: last_round
+        subject, message = composed
+    else:
+        subject, message = compose_notification(summary, url)
     message_id = notifier.publish(subject, message)
     return NotifyResult(message_id=message_id, subject=subject, report_url=url)

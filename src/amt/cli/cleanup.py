@@ -35,6 +35,8 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
     cleanup.add_argument("--local", metavar="DIR", help="clean up a run of a local run's folder (e.g. amt-local)")
     cleanup.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), metavar="PART",
                          help="some of: data output reports (default: all three)")
+    cleanup.add_argument("--chain", action="store_true",
+                         help="RUN_ID is a chain (follow_up): clean up every round, the shared data last")
     cleanup.add_argument("--dry-run", action="store_true", help="show what would be deleted; delete nothing")
     cleanup.add_argument("--yes", "-y", action="store_true", help="delete without asking")
     add_aws_options(cleanup)
@@ -45,6 +47,8 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     out = Output(args.json)
     request = _request(args.run_id, args.parts)  # an unsafe id stops here, before any call
     cleaner = _cleaner(args)
+    if args.chain:
+        return _clean_up_chain(out, args, cleaner)
     preview = cleaner(request.model_copy(update={"dry_run": True}))
     if preview.object_count == 0:  # a run id that names nothing: `amt --help`'s exit 1
         out.document({"dry_run": True, "preview": preview.model_dump(mode="json"), "deleted": None})
@@ -64,6 +68,54 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     out.document({"dry_run": False, "preview": preview.model_dump(mode="json"),
                   "deleted": result.model_dump(mode="json")})
     return EXIT_OK
+
+
+def _clean_up_chain(out: Output, args: argparse.Namespace, cleaner: Any) -> int:
+    """Every round of the chain: each round's output and reports, the newest round first, then the data
+    the rounds share (the first round's, which every later round read), last."""
+    rounds = chain_rounds(cleaner.read_json, args.run_id)
+    out.say(f"Chain {args.run_id}: {len(rounds)} round(s): {', '.join(rounds)}")
+    own = [p for p in args.parts if p != "data"]
+    requests = [_request(run, own) for run in reversed(rounds) if own]
+    requests += [_request(run, ["data"]) for run in reversed(rounds) if "data" in args.parts]
+    previews = [cleaner(r.model_copy(update={"dry_run": True})) for r in requests]
+    for preview in previews:
+        _show(out, preview, "would be deleted" if args.dry_run else "will be deleted", cleaner.where)
+    total = sum(p.object_count for p in previews)
+    document: dict[str, Any] = {"chain": args.run_id, "rounds": rounds, "dry_run": args.dry_run,
+                                "previews": [p.model_dump(mode="json") for p in previews], "deleted": None}
+    if args.dry_run or total == 0:
+        out.document(document)
+        return EXIT_OK
+    if not args.yes and not _confirm(previews[0].model_copy(update={"object_count": total,
+                                                                    "run_id": f"chain {args.run_id}"})):
+        out.say("Nothing deleted.")
+        out.document(document)
+        return EXIT_FAILED
+    results = [cleaner(r) for r in requests]
+    for result in results:
+        _show(out, result, "deleted", cleaner.where)
+    out.document(document | {"deleted": [r.model_dump(mode="json") for r in results]})
+    return EXIT_OK
+
+
+def chain_rounds(read_json: Any, chain_id: str) -> list[str]:
+    """The chain's rounds, first to last, by the links each round's reports/chain.json keeps
+    (written when its follow-up was decided)."""
+    rounds: list[str] = []
+    run_id: str | None = chain_id
+    while run_id and run_id not in rounds:
+        chain = read_json(f"runs/{run_id}/reports/chain.json")
+        this = next((r for r in (chain or {}).get("rounds", []) if r.get("run_id") == run_id), None)
+        if this is None:
+            if not rounds:
+                raise CliError(f"{chain_id} is no chain: runs/{chain_id}/reports/chain.json names no such round",
+                               EXIT_FAILED, "`amt runs` shows each round's chain")
+            rounds.append(run_id)  # a round still running (or never decided): no link further
+            break
+        rounds.append(run_id)
+        run_id = this.get("next_run_id")
+    return rounds
 
 
 def _request(run_id: str, parts: list[str]) -> Any:
@@ -87,8 +139,10 @@ def _cleaner(args: argparse.Namespace) -> Any:
                        EXIT_USAGE)
     aws = session(args)
     stack = load_stack(aws, args.stack)
-    return LambdaCleanup(aws.client("lambda"), stack.output("CleanupFunctionName"),
-                         stack.outputs.get("DataBucketName", "the stack's bucket"))
+    cleaner = LambdaCleanup(aws.client("lambda"), stack.output("CleanupFunctionName"),
+                            stack.outputs.get("DataBucketName", "the stack's bucket"))
+    cleaner.s3, cleaner.bucket = aws.client("s3"), stack.outputs.get("DataBucketName")
+    return cleaner
 
 
 class LambdaCleanup:
@@ -96,6 +150,17 @@ class LambdaCleanup:
 
     def __init__(self, lambda_client: Any, function: str, bucket: str):
         self.client, self.function, self.where = lambda_client, function, f"s3://{bucket}/"
+        self.s3: Any = None
+        self.bucket: str | None = None
+
+    def read_json(self, key: str) -> Any:
+        """An object of the stack's bucket as JSON (None if missing): a chain's links."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return json.loads(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except ClientError:
+            return None
 
     def __call__(self, request: Any) -> Any:
         from amt_pipeline.run.cleanup import CleanupResult
@@ -117,6 +182,11 @@ class LocalCleanup:
     def __init__(self, bucket_dir: Path):
         self.bucket = FolderBucket(bucket_dir)
         self.where = f"{bucket_dir}/"
+        self.bucket_dir = bucket_dir
+
+    def read_json(self, key: str) -> Any:
+        path = self.bucket_dir / key
+        return json.loads(path.read_text()) if path.is_file() else None
 
     def __call__(self, request: Any) -> Any:
         from amt_pipeline.run.cleanup import clean_up_run

@@ -60,6 +60,12 @@ def cmd_stop(args: argparse.Namespace) -> int:
     sagemaker = aws.client("sagemaker")
     job = describe_tuning_job(sagemaker, args.job)
     status = job.get("HyperParameterTuningJobStatus")
+    chain = _stop_chain(aws, args.stack, sagemaker, job) if args.stack else None
+    if chain and status != "InProgress":
+        out.say(f"Chain {chain} marked stopped: no further round starts; a round still running ends the chain "
+                "when it reports (`amt stop` its job to end it sooner).")
+        out.document({"stopping": None, "chain_stopped": chain, "previous_status": status, "stack": args.stack})
+        return EXIT_OK
     if status != "InProgress":
         raise CliError(f"tuning job {args.job} is {status}: only a job in progress can be stopped", EXIT_FAILED)
     reported, topic = _reported_by(aws, args.stack, job)
@@ -73,9 +79,26 @@ def cmd_stop(args: argparse.Namespace) -> int:
                 f"(follow it with: amt runs --stack {args.stack}).")
     else:
         out.say("If a stack of this project started it, that stack then reports the job and notifies its topic.")
+    if chain:
+        out.say(f"It is a round of chain {chain}: the chain is marked stopped, no further round starts.")
     out.document({"stopping": args.job, "previous_status": status, "stack": args.stack,
-                  "reported_by_stack": reported, "notification_topic": topic})
+                  "reported_by_stack": reported, "notification_topic": topic, "chain_stopped": chain})
     return EXIT_OK
+
+
+def _stop_chain(aws: Any, stack_name: str, sagemaker: Any, job: dict[str, Any]) -> str | None:
+    """If the job is a round of a chain (its amt-pipeline:chain-id tag), mark the chain stopped in the
+    stack's table (its ChainTableName output); the chain's id, or None."""
+    from amt_pipeline.aws.chain_table import ChainTable
+    from amt_pipeline.run.tuning_request import CHAIN_TAG
+
+    tags = sagemaker.list_tags(ResourceArn=job["HyperParameterTuningJobArn"]).get("Tags", [])
+    chain = next((t["Value"] for t in tags if t.get("Key") == CHAIN_TAG), None)
+    table = load_stack(aws, stack_name).outputs.get("ChainTableName")
+    if chain is None or table is None:
+        return None
+    ChainTable(aws.client("dynamodb"), table).request_stop(chain)
+    return str(chain)
 
 
 def _reported_by(aws: Any, stack_name: str | None, job: dict[str, Any]) -> tuple[bool | None, str | None]:

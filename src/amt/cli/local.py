@@ -169,6 +169,22 @@ def _print_result(result: Any, out_dir: Path) -> None:
         print(f"The notification's link opens the report while `amt local serve {out_dir}` runs.")
 
 
+def _print_chain(chain: dict[str, Any]) -> None:
+    """The chain's summary: each round, what it found, what was decided and why."""
+    rounds = chain.get("rounds") or []
+    print(f"\n--- chain {chain['chain_id']}: {len(rounds)} round(s), {chain['objective_name']} "
+          f"({chain['objective_type']}) ---")
+    for r in rounds:
+        best = "-" if r.get("best_objective") is None else f"{r['best_objective']:.5f}"
+        so_far = "-" if r.get("best_so_far") is None else f"{r['best_so_far']:.5f}"
+        ranges = ", ".join(f"{n} [{s.get('min_value')}, {s.get('max_value')}]" for n, s in r["ranges"].items()
+                           if "min_value" in s)
+        print(f"round {r['round']}  {r['run_id']}  {r['status']}  {r['training_jobs']} jobs  best {best}  "
+              f"best so far {so_far}\n    ranges: {ranges}\n    {r['explanation']}")
+    if rounds and rounds[-1].get("decision") == "stop":
+        print(f"Chain stopped: {rounds[-1]['reason']}.")
+
+
 def cmd_local_serve(args: argparse.Namespace) -> int:
     """The local link function and the reports it redirects to, until Ctrl-C (exit 130)."""
     from amt.cli.local_state import LocalState

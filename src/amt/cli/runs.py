@@ -55,7 +55,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
     else:
         raise CliError("say which runs: --stack NAME (a deployed stack) or --local DIR (a local run)", EXIT_USAGE)
     print_rows(out, source, rows, more)
-    out.document({"source": source, "runs": rows, "more": more})
+    out.document({"source": source, "runs": rows, "chains": chains(rows), "more": more})
     return EXIT_OK
 
 
@@ -87,6 +87,7 @@ def _aws_row(sfn: Any, sagemaker: Any, s3: Any, bucket: str, summary: dict[str, 
         **job_fields(job),
     }
     report_key = f"runs/{run_id}/reports/index.html"
+    row["chain"] = chain_fields(_s3_json(s3, bucket, f"runs/{run_id}/reports/chain.json"), run_id)
     if job and job.get("HyperParameterTuningJobStatus") in ENDED and _exists(s3, bucket, report_key):
         row["report"], row["why_no_report"] = f"s3://{bucket}/{report_key}", None
     else:
@@ -141,6 +142,17 @@ def _tuning_job(sagemaker: Any, name: str) -> dict[str, Any] | None:
         return dict(sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name))
     except ClientError as error:
         if tuning_job_not_found(error):
+            return None
+        raise
+
+
+def _s3_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    from botocore.exceptions import ClientError
+
+    try:
+        return _json(s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()) or None
+    except ClientError as error:
+        if error_code(error) in NOT_FOUND or error_code(error) in ("NoSuchKey", "AccessDenied"):
             return None
         raise
 
@@ -204,6 +216,8 @@ def _local_job(state: Any, name: str | None) -> dict[str, Any] | None:
 
 def _with_local_report(state: Any, row: dict[str, Any], error: str | None, cause: str | None) -> dict[str, Any]:
     path = state.bucket_dir / "runs" / str(row["run_id"]) / "reports" / "index.html"
+    chain_file = path.with_name("chain.json")
+    row["chain"] = chain_fields(_json(chain_file.read_text()) if chain_file.is_file() else None, row["run_id"])
     if row["run_id"] and path.is_file():
         row["report"], row["why_no_report"] = str(path.resolve()), None
     else:
@@ -234,6 +248,35 @@ def job_fields(job: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def chain_fields(chain: dict[str, Any] | None, run_id: str | None) -> dict[str, Any] | None:
+    """A round of a chain (its reports/chain.json, written when its follow-up was decided): which chain,
+    which round, what was decided, the chain's best so far; None for a run that is no chain's round."""
+    rounds = (chain or {}).get("rounds") or []
+    this = next((r for r in rounds if r.get("run_id") == run_id), None)
+    if not chain or this is None:
+        return None
+    return {"chain_id": chain.get("chain_id"), "round": this.get("round"), "decision": this.get("decision"),
+            "reason": this.get("reason"), "best_so_far": this.get("best_so_far"),
+            "next_run_id": this.get("next_run_id")}
+
+
+def chains(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The chains the rows are rounds of: rounds (oldest first), best so far, stop reason (once stopped)."""
+    by_chain: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("chain"):
+            by_chain.setdefault(str(row["chain"]["chain_id"]), []).append(row["chain"] | {"run_id": row["run_id"]})
+    found = []
+    for chain_id, rounds in by_chain.items():
+        rounds.sort(key=lambda r: int(r["round"] or 0))
+        last = rounds[-1]
+        found.append({"chain_id": chain_id, "rounds": [r["run_id"] for r in rounds],
+                      "best_so_far": last["best_so_far"],
+                      "stop_reason": last["reason"] if last["decision"] == "stop" else None,
+                      "next_round": last["next_run_id"] if last["decision"] == "continue" else None})
+    return found
+
+
 def why_no_report(row: dict[str, Any], error: str | None, cause: str | None, *, where: str) -> str:
     status, job_status = row.get("execution_status"), row.get("tuning_job_status")
     if job_status in ("InProgress", "Stopping"):
@@ -262,6 +305,15 @@ def print_rows(out: Output, source: str, rows: list[dict[str, Any]], more: bool)
         out.say(f"    tuning job {row['tuning_job'] or '-'}  {out.status(row['tuning_job_status'])}  "
                 f"trials {trials}  best {best}")
         out.say(f"    report: {row['report']}" if row["report"] else f"    no report: {row['why_no_report']}")
+        if row.get("chain"):
+            c = row["chain"]
+            out.say(f"    chain {c['chain_id']} round {c['round']}: {c['decision']} ({c['reason']})"
+                    + (f", next {c['next_run_id']}" if c.get("next_run_id") else ""))
+    for chain in chains(rows):
+        state = f"stopped: {chain['stop_reason']}" if chain["stop_reason"] else f"going on: {chain['next_round']}"
+        best = "-" if chain["best_so_far"] is None else f"{chain['best_so_far']:.5f}"
+        out.say(f"chain {chain['chain_id']}: {len(chain['rounds'])} round(s) {', '.join(chain['rounds'])}; "
+                f"best so far {best}; {state}")
     if more:
         out.say(f"(newest {len(rows)} shown: --limit N shows more, --limit 0 all)")
 

@@ -88,6 +88,10 @@ class LocalRound:
     cause: str | None
     tuning_job: dict[str, Any] | None
 
+    @property
+    def run_id(self) -> str | None:
+        return (self.execution_output or {}).get("run_id")
+
 
 class EmulatedObjectStore:
     """The engine's view of S3 (moto's), by URI."""
@@ -129,6 +133,7 @@ class LocalPipeline:
         self._rule_queues: dict[str, tuple[str, int]] = {}  # queue url -> (function, max retries)
         self._clients: dict[str, Any] = {}  # the run's emulator clients: a new one costs ~30 ms, not once a poll
         self._events_put_seen = -1  # HOOKS.events_put when the rules' queues were last drained
+        self._ended_announced: set[str] = set()  # tuning jobs whose end event went to EventBridge
 
     # ------------------------------------------------------------ engine
     def _make_engine(self, storage: Any) -> Any:
@@ -367,7 +372,8 @@ class LocalPipeline:
             try:
                 self._deliver_events()
                 statuses = [self._status(engine, kind, name) for kind, name in jobs]
-                if all(s in ENDED for s in statuses):
+                # The engine records a job's end before it announces it: wait for the event too.
+                if all(s in ENDED for s in statuses) and output["tuning_job_name"] in self._ended_announced:
                     break
                 self._check_deadline(deadline)
                 time.sleep(self.poll_seconds)
@@ -434,6 +440,8 @@ class LocalPipeline:
                 break
             if event["detail-type"] == TRAINING_JOB_STATE_CHANGE:
                 self._publish_training_metrics(event["detail"])
+            elif event["detail"].get("HyperParameterTuningJobStatus") in ENDED:
+                self._ended_announced.add(str(event["detail"].get("HyperParameterTuningJobName")))
             entries.append({
                 "Source": event["source"],
                 "DetailType": event["detail-type"],
