@@ -201,3 +201,33 @@ def test_a_duplicate_report_event_starts_no_second_round(tmp_path: Path) -> None
         ("continue", f"{CHAIN}-r2", False)] * 2
     assert answers[2]["executions"] == ["first-round", f"follow-up-{CHAIN}-r2"]
     assert len(fakes[0].called("CreateHyperParameterTuningJob")) == 2
+
+
+def test_amt_runs_lists_the_chain_and_cleanup_of_the_chain_removes_every_round(tmp_path: Path, capsys) -> None:
+    from datetime import UTC, datetime
+
+    from amt.cli import main
+    from amt.cli.local_state import record_execution
+
+    result, _, _ = run_chain(tmp_path, {"max_rounds": 3})
+    out = tmp_path / "run"
+    for execution in result.rounds:
+        record_execution(out, execution.execution_name, datetime.now(UTC), execution)
+    capsys.readouterr()
+    # When `amt runs --local` lists the folder
+    assert main(["runs", "--local", str(out), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    # Then it shows the chain: its rounds, best so far, stop reason
+    [chain] = listed["chains"]
+    assert chain["chain_id"] == CHAIN and chain["rounds"] == [CHAIN, f"{CHAIN}-r2", f"{CHAIN}-r3"]
+    assert chain["stop_reason"] == "budget-spent" and chain["best_so_far"] == result.chain["rounds"][-1]["best_so_far"]
+    # When the chain is cleaned up
+    assert main(["cleanup", CHAIN, "--chain", "--local", str(out), "--yes", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    # Then every round's objects are gone, the shared data last
+    runs = out / "bucket" / "runs"
+    assert not [p for p in runs.rglob("*") if p.is_file()]
+    order = [(d["run_id"], d["parts"]) for d in done["deleted"]]
+    assert order[:3] == [(f"{CHAIN}-r3", ["output", "reports"]), (f"{CHAIN}-r2", ["output", "reports"]),
+                         (CHAIN, ["output", "reports"])]
+    assert order[3:] == [(f"{CHAIN}-r3", ["data"]), (f"{CHAIN}-r2", ["data"]), (CHAIN, ["data"])]

@@ -89,11 +89,20 @@ def cmd_local_run(args: argparse.Namespace) -> int:
           "  starts the baseline and the tuning job (about 10 s before the first trial) ...", flush=True)
     # The live view of `amt watch --local` (a block redrawn on a terminal, a line per change elsewhere),
     # and the in-progress report copied out of the emulated bucket as TrackProgress renders it.
+    def round_started(execution: str) -> None:  # a chain's decision started its next round (follow_up)
+        print(f"\nNext round of the chain: execution {execution} (why: the chain's summary at the end)",
+              file=sys.stderr, flush=True)
+
     with LocalLiveView(out_dir, stream=sys.stderr) as progress:
-        result = LocalPipeline(out_dir, workers=args.workers, on_progress=progress.update).run(
-            staged.execution_input, execution_name=name, data=staged.objects)
+        result = LocalPipeline(out_dir, workers=args.workers, on_progress=progress.update,
+                               on_round=round_started).run(staged.execution_input, execution_name=name,
+                                                           data=staged.objects)
     record_execution(out_dir, name, started, result)
+    for later in result.rounds[1:]:
+        record_execution(out_dir, later.execution_name, started, later)
     _print_result(result, out_dir)
+    if result.chain:
+        _print_chain(result.chain)
     if result.interrupted:
         print("\nInterrupted: the run's jobs were stopped (as StopHyperParameterTuningJob stops them); "
               "the report above is final", file=sys.stderr)
