@@ -8,6 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.adapters import EventPublisher, ObjectStore
+from amt_pipeline.aws.chain_table import ChainTable
 from amt_pipeline.aws.clients import client
 from amt_pipeline.aws.idempotency import once_per
 from amt_pipeline.contracts import RenderResult
@@ -29,7 +30,8 @@ def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = PipelineStepSettings.from_env()
     step = event.detail.in_stack_bucket(settings.bucket_name)  # UnusableEvent otherwise
     render_once = once_per("step", settings.idempotency_table_name, context, result=RenderResult)(render_report)
-    result = render_once(ObjectStore(client("s3"), step.bucket), EventPublisher(client("events")), step=step)
+    result = render_once(ObjectStore(client("s3"), step.bucket), EventPublisher(client("events")), step=step,
+                         chains=ChainTable(client("dynamodb"), settings.idempotency_table_name))
     logger.info("Report rendered", run_id=step.run_id, status=result.status)
     metrics.add_metric(name="ReportsRendered", unit=MetricUnit.Count, value=1)
     return result.model_dump()

@@ -96,6 +96,11 @@ def test_a_narrow_start_chains_warm_started_rounds_until_the_budget_is_spent(tmp
     subjects = [n["subject"] for n in result.notifications]
     assert len(subjects) == 3 and "round 2 started" in subjects[0] and "round 3 started" in subjects[1]
     assert f"chain {CHAIN} stopped after 3 round(s)" in subjects[2] and "budget-spent" in subjects[2]
+    # And the last round's report tells the whole conversation, its own decision included
+    page = result.report_path.read_text()
+    assert result.report_path.parts[-3] == f"{CHAIN}-r3" and "The tuning conversation" in page
+    assert page.count("edge-crowded") >= 2 and "budget-spent" in page and "amt-chain-decision" not in page
+    assert "eta [0.1, 0.25]" in page
     final = result.notifications[2]["message"]
     assert "the budget is spent" in final and f"3. {CHAIN}-r3" in final and "Status: Completed" in final
 

@@ -211,3 +211,19 @@ def test_more_than_ten_static_changes_are_refused():
     after["hyperparameters"] = {**after["hyperparameters"], **{k: v + 1 for k, v in statics.items()}}
     with pytest.raises(FollowUpRefused, match="more than 10"):
         check_warm_start([before], after, RunLayout(BUCKET, f"{CHAIN}-r2"))
+
+
+# --- the report's conversation section ---------------------------------------------------------
+
+
+def test_the_conversation_lists_earlier_rounds_then_this_one_and_its_decision_is_filled_in_once():
+    from amt_pipeline.chain.report_section import DECISION_PLACEHOLDER, conversation_html, fill_decision
+
+    earlier = _chain(_record(1, 0.85)).model_dump(mode="json")
+    section = conversation_html(earlier, round_number=2, run_id=f"{CHAIN}-r2", ranges=NARROW, best=0.86)
+    assert section.count("<tr>") == 3 and "eta [0.1, 0.25]" in section and "0.86000" in section
+    page = f"<html>{section}</html>"
+    hostile = {"decision": "stop", "reason": "round-failed", "explanation": "<script>x</script>", "changes": []}
+    filled = fill_decision(page, hostile)
+    assert filled is not None and DECISION_PLACEHOLDER not in filled and "&lt;script&gt;" in filled
+    assert fill_decision(filled, hostile) is None  # a duplicate event changes nothing

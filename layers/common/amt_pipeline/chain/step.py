@@ -42,6 +42,7 @@ def decide_follow_up(table: ChainTable, store: ObjectStore, rounds: RoundStarter
     record, chain = _decided(table, entry.input, summary, chain_id=entry.chain_id, round_number=entry.round,
                              step=step)
     store.put_json(layout.report_key(CHAIN_FILE), chain.model_dump(mode="json"))
+    _write_decision_into_report(store, layout.report_html_key, record)
     started = False
     if record.decision == "continue" and record.next_input is not None:
         _, started = rounds.start(round_execution_name(entry.chain_id, entry.round + 1), record.next_input)
@@ -85,6 +86,21 @@ def _decided(table: ChainTable, round_input: dict[str, Any], summary: dict[str, 
         if table.save(chain, expected_version=stored.version):
             return record, chain
     raise RuntimeError(f"chain {chain_id}: the record kept changing under {_ATTEMPTS} attempts to write it")
+
+
+def _write_decision_into_report(store: ObjectStore, key: str, record: RoundRecord) -> None:
+    """The round's report, rendered before the decision, with the decision in its conversation section."""
+    from amt_pipeline.aws.adapters import HTML_CONTENT_TYPE
+    from amt_pipeline.chain.report_section import fill_decision
+    from amt_pipeline.errors import ReportInputMissing
+
+    try:
+        page = store.get_text(key)
+    except ReportInputMissing:
+        return
+    filled = fill_decision(page, record.model_dump(mode="json"))
+    if filled is not None:  # None: filled already (a duplicate event), or a page without the section
+        store.put_text(key, filled, HTML_CONTENT_TYPE)
 
 
 def _round_record(outcome: RoundOutcome, decision: Decision, earlier: ChainRecord,

@@ -281,11 +281,12 @@ def _specs(data: ChartData, report_input: ReportInput, summary: dict[str, Any]) 
 
 
 def render_report(report_input: ReportInput, *, summary: dict[str, Any] | None = None,
-                  generated_at: datetime | None = None) -> str:
+                  generated_at: datetime | None = None, extra_html: str = "") -> str:
     """One self-contained HTML page: summary in words, linked charts, tables, downloads.
 
     ``summary``: ``summarize(report_input)`` when the caller has it already (the render step
-    writes it to summary.json too), so that it is computed once.
+    writes it to summary.json too), so that it is computed once. ``extra_html``: a section the
+    caller built and escaped (a chain's conversation: chain.report_section), after the summary.
     """
     if summary is None:
         summary = summarize(report_input)
@@ -303,11 +304,11 @@ def render_report(report_input: ReportInput, *, summary: dict[str, Any] | None =
     payload = script_json({"specs": specs, "datasets": datasets, "downloads": downloads,
                            "table": compact_rows(report_input.all_trials),
                            "chart": _chart_fields(data, report_input)})
-    return _page(report_input, summary, data, specs, notes, payload, generated_at)
+    return _page(report_input, summary, data, specs, notes, payload, generated_at, extra_html)
 
 
 def _page(report_input: ReportInput, summary: dict[str, Any], data: ChartData, specs: dict[str, Any],
-          notes: list[str], payload: str, generated_at: datetime | None) -> str:
+          notes: list[str], payload: str, generated_at: datetime | None, extra_html: str = "") -> str:
     name = report_input.tuning_job_name
     csp = (
         "default-src 'none'; "
@@ -340,6 +341,7 @@ def _page(report_input: ReportInput, summary: dict[str, Any], data: ChartData, s
         "<section id='summary'>",
         _summary_html(summary),
         "</section>",
+        extra_html,
         "<p class='downloads'>Download: <a id='download-csv' href='#'>trials (CSV)</a>"
         "<a id='download-json' href='#'>trials (JSON)</a>"
         "<a id='download-next' href='#'>suggested next input</a>"
