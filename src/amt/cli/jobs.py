@@ -60,7 +60,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
     sagemaker = aws.client("sagemaker")
     job = describe_tuning_job(sagemaker, args.job)
     status = job.get("HyperParameterTuningJobStatus")
-    chain = _stop_chain(aws, args.stack, sagemaker, job) if args.stack else None
+    stack = load_stack(aws, args.stack) if args.stack else None
+    chain = _stop_chain(aws, stack, sagemaker, job) if stack is not None else None
     if chain and status != "InProgress":
         out.say(f"Chain {chain} marked stopped: no further round starts; a round still running ends the chain "
                 "when it reports (`amt stop` its job to end it sooner).")
@@ -68,7 +69,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
         return EXIT_OK
     if status != "InProgress":
         raise CliError(f"tuning job {args.job} is {status}: only a job in progress can be stopped", EXIT_FAILED)
-    reported, topic = _reported_by(aws, args.stack, job)
+    reported, topic = _reported_by(stack, job)
     sagemaker.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName=args.job)
     out.say(f"Stopping {args.job}: SageMaker stops its running training jobs, then the job ends as Stopped.")
     if reported is False:
@@ -86,26 +87,27 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _stop_chain(aws: Any, stack_name: str, sagemaker: Any, job: dict[str, Any]) -> str | None:
+def _stop_chain(aws: Any, stack: Any, sagemaker: Any, job: dict[str, Any]) -> str | None:
     """If the job is a round of a chain (its amt-pipeline:chain-id tag), mark the chain stopped in the
     stack's table (its ChainTableName output); the chain's id, or None."""
     from amt_pipeline.aws.chain_table import ChainTable
     from amt_pipeline.run.tuning_request import CHAIN_TAG
 
+    table = stack.outputs.get("ChainTableName")
+    if table is None:  # a stack from before follow_up: no chains
+        return None
     tags = sagemaker.list_tags(ResourceArn=job["HyperParameterTuningJobArn"]).get("Tags", [])
     chain = next((t["Value"] for t in tags if t.get("Key") == CHAIN_TAG), None)
-    table = load_stack(aws, stack_name).outputs.get("ChainTableName")
-    if chain is None or table is None:
+    if chain is None:
         return None
     ChainTable(aws.client("dynamodb"), table).request_stop(chain)
     return str(chain)
 
 
-def _reported_by(aws: Any, stack_name: str | None, job: dict[str, Any]) -> tuple[bool | None, str | None]:
+def _reported_by(stack: Any, job: dict[str, Any]) -> tuple[bool | None, str | None]:
     """Whether the stack's rule matches this job's end (its output path is under the stack's runs/)."""
-    if not stack_name:
+    if stack is None:
         return None, None
-    stack = load_stack(aws, stack_name)
     bucket = stack.output("DataBucketName")
     output_path = job.get("TrainingJobDefinition", {}).get("OutputDataConfig", {}).get("S3OutputPath", "")
     return str(output_path).startswith(f"s3://{bucket}/runs/"), stack.outputs.get("NotificationTopicArn")

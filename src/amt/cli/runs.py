@@ -65,16 +65,19 @@ def aws_rows(aws: Any, stack_name: str, limit: int, execution: str | None = None
     stack = load_stack(aws, stack_name)
     state_machine, bucket = stack.output("StateMachineArn"), stack.output("DataBucketName")
     sfn, sagemaker, s3 = aws.client("stepfunctions"), aws.client("sagemaker"), aws.client("s3")
+    chains = "ChainTableName" in stack.outputs  # a stack of this release keeps chains (follow_up)
     if execution:
-        return [_aws_row(sfn, sagemaker, s3, bucket, _one_execution(sfn, state_machine, execution, stack_name))], False
+        return [_aws_row(sfn, sagemaker, s3, bucket, _one_execution(sfn, state_machine, execution, stack_name),
+                         chains)], False
     pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=state_machine)
     executions = (summary for page in pages for summary in page.get("executions", []))
     wanted = list(islice(executions, limit + 1)) if limit else list(executions)
     more = bool(limit) and len(wanted) > limit
-    return [_aws_row(sfn, sagemaker, s3, bucket, summary) for summary in wanted[: limit or None]], more
+    return [_aws_row(sfn, sagemaker, s3, bucket, summary, chains) for summary in wanted[: limit or None]], more
 
 
-def _aws_row(sfn: Any, sagemaker: Any, s3: Any, bucket: str, summary: dict[str, Any]) -> dict[str, Any]:
+def _aws_row(sfn: Any, sagemaker: Any, s3: Any, bucket: str, summary: dict[str, Any],
+             chains: bool = False) -> dict[str, Any]:
     described = sfn.describe_execution(executionArn=summary["executionArn"])
     run_id = _run_id(summary, described)
     job = _tuning_job(sagemaker, run_id) if run_id else None
@@ -87,7 +90,8 @@ def _aws_row(sfn: Any, sagemaker: Any, s3: Any, bucket: str, summary: dict[str, 
         **job_fields(job),
     }
     report_key = f"runs/{run_id}/reports/index.html"
-    row["chain"] = chain_fields(_s3_json(s3, bucket, f"runs/{run_id}/reports/chain.json"), run_id)
+    row["chain"] = (chain_fields(_s3_json(s3, bucket, f"runs/{run_id}/reports/chain.json"), run_id)
+                    if chains and run_id else None)
     if job and job.get("HyperParameterTuningJobStatus") in ENDED and _exists(s3, bucket, report_key):
         row["report"], row["why_no_report"] = f"s3://{bucket}/{report_key}", None
     else:
