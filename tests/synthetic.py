@@ -172,6 +172,11 @@ def training_job_summaries(
             "min_child_weight": f"{mcw:.17g}",
         }
         params = {k: v for k, v in params.items() if k in numeric}
+        # A hyperparameter left out of the ranges is static: one value for every trial, not noise.
+        alpha = alpha if "alpha" in numeric else 0.1
+        eta = eta if "eta" in numeric else 0.3
+        max_depth = max_depth if "max_depth" in numeric else 4
+        mcw = mcw if "min_child_weight" in numeric else 1.0
         bonus = 0.0
         if categorical:
             level = i % len(categorical)

@@ -214,10 +214,13 @@ def train(hp: Mapping[str, Any], dtrain: Any, dvalidation: Any | None, objective
         def after_iteration(self, model: Any, epoch: int, evals_log: dict) -> bool:
             logged.record(evals_log)
             reason = rule(epoch, logged.last(objective_metric) if objective_metric else None)
+            # Early stopping sees every round, also the one the tuner stops on: its after_training reads
+            # the best iteration it recorded (int(None) on a job stopped in its first round).
+            early_stop = bool(early_stopping and early_stopping.after_iteration(model, epoch, evals_log))
             if reason:
                 stop["reason"] = reason
                 return True
-            return bool(early_stopping and early_stopping.after_iteration(model, epoch, evals_log))
+            return early_stop
 
     try:
         bst = xgb.train(

@@ -89,7 +89,7 @@ def test_the_console_has_no_error_and_no_warning(opened: Opened) -> None:
 def test_the_importance_chart_draws_a_bar_per_hyperparameter(opened: Opened) -> None:
     importance = opened.summary["importance"]
     entries = importance.get("parameters") or []
-    if not (importance.get("enough_trials") and entries):
+    if not (importance.get("enough_trials") and any(e["importance"] for e in entries)):
         assert "importance" not in _charts(opened)
         return
     bars = [it for m in data_marks(opened.page, "importance", ("name", "importance")) if m.type == "rect"

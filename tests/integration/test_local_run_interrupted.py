@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,14 +22,20 @@ def test_ctrl_c_stops_the_jobs_and_the_run_ends_stopped_with_a_final_report(tmp_
     config = tmp_path / "long.json"
     config.write_text(json.dumps({"max_jobs": 30, "max_parallel_jobs": 2}))
     out_dir = tmp_path / "out"
+    # (SIGINT back to its default: a shell starts background jobs, CI's included, with SIGINT ignored,
+    # and an ignored SIGINT is inherited, so Ctrl-C would never reach the run)
     run = subprocess.Popen([str(AMT), "local", "run", str(config), "--out", str(out_dir)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+                           stderr=subprocess.PIPE, text=True, start_new_session=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert run.stderr is not None
     # When Ctrl-C reaches the whole group (the CLI and its training workers) once 3 trials are done
-    for line in run.stderr:
-        if "done=3/" in line:
+    for line in run.stderr:  # (progress lines may skip a count: two trials can end between two lines)
+        done = re.search(r" done=(\d+)/", line)
+        if done and int(done.group(1)) >= 3:
             os.killpg(run.pid, signal.SIGINT)
             break
+    else:
+        pytest.fail("the run ended before 3 trials were done")
     out, err = run.communicate(timeout=120)
     # Then the run exits 130, saying its jobs were stopped
     assert run.returncode == 130, err[-2000:]

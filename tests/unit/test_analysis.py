@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from amt_pipeline.report.charts import importance_spec
 from amt_pipeline.run.execution_input import parse_execution_input
 from amt_pipeline.trials.analysis import (
     MIN_TRIALS_FOR_IMPORTANCE,
@@ -79,6 +80,21 @@ def test_importance_of_a_flat_objective_is_zero_everywhere():
     rows = _rows(20, lambda e, d, a, r: 0.5)
     result = hyperparameter_importance(rows, {"eta": ETA, "max_depth": DEPTH})
     assert all(p["importance"] == 0 for p in result["parameters"]) and "same objective" in result["message"]
+
+
+def test_importance_that_no_hyperparameter_explains_says_so_and_draws_no_empty_chart():
+    # Given 20 trials whose objective spreads, but both halves of eta's range hold the same objectives
+    rows = [
+        {"eta": 0.1 + 0.02 * i, "TrainingJobName": f"t-{i:03d}", "TrainingJobStatus": "Completed",
+         "FinalObjectiveValue": 0.8 + 0.01 * (i % 5)}
+        for i in range(20)
+    ]
+    # When
+    result = hyperparameter_importance(rows, {"eta": ETA})
+    # Then eta explains none of it, the message says there is nothing to draw, and the chart is left out
+    assert [p["importance"] for p in result["parameters"]] == [0.0]
+    assert "no importance to draw" in result["message"]
+    assert importance_spec(result) is None
 
 
 def test_best_trials_crowding_the_top_of_eta_extend_the_range_as_the_post_asks():

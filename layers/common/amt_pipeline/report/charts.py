@@ -233,9 +233,9 @@ def parameter_chart(data: ChartData, p: Param, sel: Selections) -> alt.Chart | a
     if p.kind != "Categorical":
         return chart.add_params(sel.brush, sel.hover)
     # Each categorical value's own distribution of the objective, behind its trials.
-    box = base.mark_boxplot(opacity=0.35, extent="min-max", size=24).encode(
-        x=x, y=y, color=alt.Color(f"{p.field}:N", legend=None)
-    )
+    # The same colour encoding as the points (one legend): a second one with legend=None makes Vega warn
+    # 'Conflicting legend property "disable"' when it merges the layers' shared colour scale.
+    box = base.mark_boxplot(opacity=0.35, extent="min-max", size=24).encode(x=x, y=y, color=colour)
     return alt.layer(box, chart.add_params(sel.hover))
 
 
@@ -259,7 +259,8 @@ def _explorer(data: ChartData) -> dict[str, Any]:
 
 def importance_spec(importance: dict[str, Any]) -> dict[str, Any] | None:
     entries = importance.get("parameters") or []
-    if not importance.get("enough_trials") or not entries:
+    # No bars to draw when nothing explains the spread: the section's message says so instead.
+    if not importance.get("enough_trials") or not any(e.get("importance") for e in entries):
         return None
     frame = pd.DataFrame(entries)
     frame["evidence"] = frame["significant"].map({True: "p < 0.05", False: "not significant"})

@@ -204,7 +204,12 @@ def hyperparameter_importance(
         entry["importance"] = round(entry["omega_squared"] / total, 4) if total > 0 else 0.0
     entries.sort(key=lambda e: (-float(e["importance"]), str(e["name"])))
     result["parameters"] = entries
-    if n < FEW_TRIALS_FOR_IMPORTANCE:
+    if total == 0:
+        result["message"] = (
+            f"{n} trials with an objective, and no tuned hyperparameter explains more of its spread than "
+            "shuffled objectives do (omega squared 0 for each): no importance to draw."
+        )
+    elif n < FEW_TRIALS_FOR_IMPORTANCE:
         result["message"] = (
             f"Indicative only: {n} trials with an objective. Main effects only; interactions are ignored."
         )
