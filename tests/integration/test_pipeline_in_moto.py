@@ -204,3 +204,21 @@ def test_the_reports_suggested_next_input_runs_where_the_job_ran(tmp_path: Path)
     assert uris == [suggested["dataset"]["train_uri"], suggested["dataset"]["validation_uri"]]
     assert sorted(second.objects) == [f"runs/{result.run_id}/data/train/t.csv",
                                       f"runs/{result.run_id}/data/validation/v.csv"]
+
+
+def test_each_step_before_the_first_trial_is_said_as_it_happens(tmp_path: Path) -> None:
+    # Given a run that reports its steps (amt local run prints them: the ~10 s before the first trial)
+    steps: list[str] = []
+    recorder = Recorder()
+    result = LocalPipeline(tmp_path / "run", engine_factory=recorder, poll_seconds=0.02, on_step=steps.append).run(
+        {"job_name": "steps"}, execution_name="test-execution", timeout_seconds=120
+    )
+    assert result.execution_status == "SUCCEEDED", result.cause
+    # Then the stack's set-up, each state the execution entered (in its history's order, once) and the
+    # tuning job's creation were said, in that order
+    states = [s.removeprefix("state ") for s in steps if s.startswith("state ")]
+    assert steps[0].startswith("emulated stack set up")
+    assert states[:3] == ["ValidateInput", "IsBuiltInDataset", "PrepareData"]
+    assert "StartBaselineTrainingJob" in states and "StartTuningJob" in states
+    assert len(states) == len(set(states))
+    assert steps[-1] == "tuning job steps created: its first trials are starting"

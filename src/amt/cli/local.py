@@ -81,12 +81,16 @@ def cmd_local_run(args: argparse.Namespace) -> int:
     if image is None:
         return EXIT_FAILED
 
-    # Short lines (a 100-column terminal wraps nothing), and what happens in the ~10 s before the
-    # tuning job's first event reaches the live view.
+    # Short lines (a 100-column terminal wraps nothing); each step of the ~10 s before the tuning job's
+    # first trial reaches the live view is said as it happens.
     print(f"Running the pipeline locally: sagemaker-xgboost:{image.version} trains with XGBoost {image.xgboost}\n"
           f"  state machine, handlers and rules from template.yaml; files in {out_dir}/\n"
-          "  setting up the emulated stack; then the state machine checks the input, writes the data,\n"
-          "  starts the baseline and the tuning job (about 10 s before the first trial) ...", flush=True)
+          "  setting up the emulated stack ...", flush=True)
+    clock = time.monotonic()
+
+    def step(message: str) -> None:
+        print(f"  {time.monotonic() - clock:5.1f}s  {message}", file=sys.stderr, flush=True)
+
     # The live view of `amt watch --local` (a block redrawn on a terminal, a line per change elsewhere),
     # and the in-progress report copied out of the emulated bucket as TrackProgress renders it.
     def round_started(execution: str) -> None:  # a chain's decision started its next round (follow_up)
@@ -95,7 +99,7 @@ def cmd_local_run(args: argparse.Namespace) -> int:
 
     with LocalLiveView(out_dir, stream=sys.stderr) as progress:
         result = LocalPipeline(out_dir, workers=args.workers, on_progress=progress.update,
-                               on_round=round_started).run(staged.execution_input, execution_name=name,
+                               on_round=round_started, on_step=step).run(staged.execution_input, execution_name=name,
                                                            data=staged.objects)
     record_execution(out_dir, name, started, result)
     for later in result.rounds[1:]:

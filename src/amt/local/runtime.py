@@ -119,8 +119,9 @@ class LocalPipeline:
     def __init__(self, out_dir: Path, *, workers: int = 2, on_progress: Callable[[Any], None] | None = None,
                  poll_seconds: float = 0.1, engine_factory: Callable[..., Any] | None = None,
                  while_serving: Callable[[LocalRunResult], None] | None = None,
-                 on_round: Callable[[str], None] | None = None):
+                 on_round: Callable[[str], None] | None = None, on_step: Callable[[str], None] | None = None):
         self.on_round = on_round  # called with the name of each execution a chain's decision started
+        self.on_step = on_step  # called with each step before the first trial: the stack set up, each state
         self.out_dir = out_dir.resolve()
         self.while_serving = while_serving  # called with the result while the report link is still served
         self.engine_factory = engine_factory  # tests: a fake SageMaker with the engine's signature
@@ -182,6 +183,7 @@ class LocalPipeline:
                 self._functions = live["functions"] = self._provision_functions(server, link)
                 self._provision_rules(self._functions)
                 self._put_data(data or {})
+                self._step("emulated stack set up (template's functions, rules, queues, bucket, table)")
                 with _environment({**self._functions.environment(), **LOCAL_ENVIRONMENT}):
                     result = self._run_execution(engine, execution_input, execution_name, timeout_seconds)
                     if self.while_serving:
@@ -337,16 +339,35 @@ class LocalPipeline:
         """An execution until it ended, then its tuning job until it ended and its events were handled."""
         sfn = self._aws("stepfunctions")
         arn = self.stack.arns[STATE_MACHINE].replace(":stateMachine:", ":execution:") + f":{name}"
+        entered = 0  # the states said so far, from the execution's history (what the console shows)
         while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            entered = self._say_states(sfn, arn, entered)
             self._check_deadline(deadline)
             time.sleep(self.poll_seconds)
+        self._say_states(sfn, arn, entered)
         output = json.loads(described["output"]) if described.get("output") else None
         tuning_job = None
         if described["status"] == "SUCCEEDED" and output:
+            self._step(f"tuning job {output['tuning_job_name']} created: its first trials are starting")
             tuning_job = self._follow_job(engine, output, deadline)
         self._deliver_events(until_quiet=True)
         return LocalRound(execution_name=name, execution_status=described["status"], execution_output=output,
                           error=described.get("error"), cause=described.get("cause"), tuning_job=tuning_job)
+
+    def _step(self, message: str) -> None:
+        if self.on_step:
+            self.on_step(message)
+
+    def _say_states(self, sfn: Any, arn: str, said: int) -> int:
+        """Each state the execution entered since the last call, to on_step; the count said so far."""
+        if not self.on_step:
+            return said
+        pages = sfn.get_paginator("get_execution_history").paginate(executionArn=arn)
+        names = [e["stateEnteredEventDetails"]["name"] for page in pages for e in page["events"]
+                 if "stateEnteredEventDetails" in e]
+        for name in names[said:]:
+            self._step(f"state {name}")
+        return len(names)
 
     def _new_executions(self, sfn: Any, known: set[str]) -> list[str]:
         """Executions of the state machine not followed yet (the rounds a decision started), oldest first."""
