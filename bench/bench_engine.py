@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.engine.conftest import TRAIN_URI, VALIDATION_URI, _csv, tuning_request  # noqa: E402
+from tests.engine.conftest import TRAIN_URI, VALIDATION_URI, _csv, tuning_request
 
 
 def digits() -> tuple[bytes, bytes]:

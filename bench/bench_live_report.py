@@ -29,7 +29,7 @@ from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the synthetic jobs
-from tests.simulated_job import SimulatedTuningJob, span  # noqa: E402
+from tests.simulated_job import SimulatedTuningJob, span
 
 BUCKET, TABLE, REGION = "amt-bench", "amt-bench-progress", "us-east-1"
 MEMORY_GB = 1.0  # TrackProgressFunction's MemorySize (1024 MB)

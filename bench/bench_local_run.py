@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_engine import plain_run  # noqa: E402
+from bench.bench_engine import plain_run
 
 
 def main() -> None:

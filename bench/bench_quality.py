@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import optuna  # noqa: E402
+import optuna
 
-from amt.local.engine import search  # noqa: E402
-from tests.engine.conftest import TRAIN_URI, VALIDATION_URI, _csv, tuning_request  # noqa: E402
+from amt.local.engine import search
+from tests.engine.conftest import TRAIN_URI, VALIDATION_URI, _csv, tuning_request
 
 POST_BEST = 0.89815
 # The post's best trial (#48) and its baseline estimator, to score on this machine's XGBoost.

@@ -34,7 +34,7 @@ from amt_pipeline.trials.summary import summarize
 from amt_pipeline.trials.table import trials_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the synthetic jobs
-from tests.synthetic import report_input, training_job_summaries, tuning_job_describe  # noqa: E402
+from tests.synthetic import report_input, training_job_summaries, tuning_job_describe
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts"

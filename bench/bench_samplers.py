@@ -34,19 +34,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import optuna  # noqa: E402
+import optuna
 
-from amt.local.engine import search  # noqa: E402
-from amt.local.engine.gp_sampler import GPSampler  # noqa: E402
-from amt.local.engine.ranges import parse_ranges  # noqa: E402
-from tests.engine.conftest import POST_RANGES  # noqa: E402
+from amt.local.engine import search
+from amt.local.engine.gp_sampler import GPSampler
+from amt.local.engine.ranges import parse_ranges
+from tests.engine.conftest import POST_RANGES
 
 CEILING = 0.89815  # the post's best; a 400-trial search on XGBoost 1.5.2 found nothing above it
 REFERENCES = {  # hyperparameters -> the value the post / the issue records on XGBoost 1.5.2
     (("alpha", "0.2"), ("eta", "0.2"), ("max_depth", "5")): 0.84815,
     (("alpha", "0.05246"), ("eta", "0.4335"), ("max_depth", "3"), ("min_child_weight", "0.21881")): 0.89815,
 }
-INTS = ("max_depth",)
 
 # The worker: one XGBoost 1.5.2 process, one thread; reads hyperparameters (JSON lines), prints values.
 WORKER = r"""

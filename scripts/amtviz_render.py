@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sdk_trials_dataframe as oracle  # noqa: E402 - the wire emulation, shared with the parity test
+import sdk_trials_dataframe as oracle  # the wire emulation, shared with the parity test
 
 
 def _median_time(fn, repeat: int) -> tuple[float, Any]:

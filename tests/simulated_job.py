@@ -57,7 +57,7 @@ class SimulatedTuningJob:
             rows.append(row)
         return rows
 
-    def describe_hyper_parameter_tuning_job(self, *, HyperParameterTuningJobName: str) -> dict[str, Any]:  # noqa: N803
+    def describe_hyper_parameter_tuning_job(self, *, HyperParameterTuningJobName: str) -> dict[str, Any]:
         self.calls.append("DescribeHyperParameterTuningJob")
         rows = self._visible()
         ended = self.now >= self.end_time
@@ -85,7 +85,7 @@ class SimulatedTuningJob:
             page["NextToken"] = str(start + size)
         return page
 
-    def describe_training_job(self, *, TrainingJobName: str) -> dict[str, Any]:  # noqa: N803
+    def describe_training_job(self, *, TrainingJobName: str) -> dict[str, Any]:
         self.calls.append("DescribeTrainingJob")
         raise ClientError({"Error": {"Code": "ValidationException", "Message": "Requested resource not found"}},
                           "DescribeTrainingJob")

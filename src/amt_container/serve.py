@@ -82,7 +82,7 @@ def _import_training_stack() -> None:
         import xgboost  # noqa: F401
 
         from amt_container import stopping, training  # noqa: F401
-    except Exception:  # noqa: BLE001, S110 - the first request imports again and reports the error
+    except Exception:  # noqa: BLE001 - the first request imports again and reports the error
         pass
 
 

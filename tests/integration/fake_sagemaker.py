@@ -158,7 +158,7 @@ class FakeSageMaker:
             code = pending.pop(0) if len(pending) > 1 or code_is_transient(pending[0]) else pending[0]
             raise FakeSageMakerError(code, f"injected {code}")
 
-    def describe_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str) -> dict:  # noqa: N803
+    def describe_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str) -> dict:
         self.calls.append(("DescribeHyperParameterTuningJob", {"name": HyperParameterTuningJobName}))
         self._maybe_fail("DescribeHyperParameterTuningJob")
         job = self.tuning_jobs.get(HyperParameterTuningJobName)
@@ -167,7 +167,7 @@ class FakeSageMaker:
                                                          f"{HyperParameterTuningJobName}")
         return {k: v for k, v in job.items() if not k.startswith("_")}
 
-    def list_training_jobs_for_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str,  # noqa: N803
+    def list_training_jobs_for_hyper_parameter_tuning_job(self, HyperParameterTuningJobName: str,
                                                           MaxResults: int = 10, NextToken: str | None = None,
                                                           **_: Any) -> dict:
         self.calls.append(("ListTrainingJobsForHyperParameterTuningJob", {"NextToken": NextToken}))
@@ -179,7 +179,7 @@ class FakeSageMaker:
             page["NextToken"] = str(start + MaxResults)
         return page
 
-    def describe_training_job(self, TrainingJobName: str) -> dict:  # noqa: N803
+    def describe_training_job(self, TrainingJobName: str) -> dict:
         self.calls.append(("DescribeTrainingJob", {"name": TrainingJobName}))
         if TrainingJobName not in self.training_jobs:
             raise FakeSageMakerError("ValidationException", f"Requested resource not found: {TrainingJobName}")

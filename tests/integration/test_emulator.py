@@ -20,7 +20,7 @@ class TinySageMaker:
     def __init__(self):
         self.calls = 0
 
-    def describe_training_job(self, TrainingJobName: str) -> dict:  # noqa: N803
+    def describe_training_job(self, TrainingJobName: str) -> dict:
         self.calls += 1
         if TrainingJobName == "missing":
             error = Exception("Requested resource not found")

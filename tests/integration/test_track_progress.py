@@ -24,7 +24,7 @@ from moto import mock_aws
 from amt.local.template import LocalStack, create_table, load_template
 from amt_pipeline.live import report as live_report
 from amt_pipeline.live.step import track_trial
-from amt_pipeline.live.store import ProgressStore, recent_trials
+from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChange, TrainingJobStateChangeEvent
 from tests.simulated_job import SimulatedTuningJob
 from tests.synthetic import START
@@ -187,7 +187,7 @@ def test_duplicates_and_out_of_order_events_count_each_trial_once_at_its_latest_
         key = {"id": {"S": f"progress-trial#{trial['TrainingJobName']}"}}
         item = aws["dynamodb"].get_item(TableName=TABLE, Key=key)
         assert item["Item"]["status"]["S"] == trial["TrainingJobStatus"]
-    assert len(recent_trials(record)) == 10
+    assert len(record["recent"]) == 10
     assert record["started_at"] == pytest.approx(min(t["CreationTime"] for t in job.trials).timestamp(), abs=1)
 
 

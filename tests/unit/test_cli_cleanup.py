@@ -44,7 +44,7 @@ def stack(monkeypatch: pytest.MonkeyPatch):
         with contextlib.redirect_stdout(io.StringIO()):  # the handler's structured logs
             try:
                 return json.dumps(handler(event, FakeLambdaContext())).encode(), None
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001 - a function error, as Lambda reports it
                 return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode(), "Unhandled"
 
     with AwsEmulator(region="us-east-1", lambda_invoker=invoke, sagemaker=None):

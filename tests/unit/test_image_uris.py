@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from importlib import resources
+from typing import Any
 
 import pytest
 
-from amt_pipeline.run.image_uris import UnknownImageRegion, xgboost_image_uri, xgboost_regions, xgboost_versions
+from amt_pipeline.run.image_uris import DATA_FILE, UnknownImageRegion, xgboost_image_uri
 from tests.sdk.test_trials_match_the_sdk import sdk_venv_python
 
 # What sagemaker 3.27.0's image_uris.retrieve("xgboost", region, "1.5-1") returns.
@@ -19,6 +21,18 @@ SDK_ANSWERS = {
     "ap-southeast-2": "783357654285.dkr.ecr.ap-southeast-2.amazonaws.com/sagemaker-xgboost:1.5-1",
     "cn-north-1": "450853457545.dkr.ecr.cn-north-1.amazonaws.com.cn/sagemaker-xgboost:1.5-1",
 }
+
+
+def _data() -> dict[str, Any]:
+    return json.loads(resources.files("amt_pipeline").joinpath("data", DATA_FILE).read_text())
+
+
+def xgboost_regions() -> list[str]:
+    return list(_data()["accounts"])
+
+
+def xgboost_versions() -> list[str]:
+    return list(_data()["versions"])
 
 
 @pytest.mark.parametrize(("region", "uri"), SDK_ANSWERS.items())

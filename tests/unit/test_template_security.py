@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from amt.local.template import load_template
+from amt_pipeline.report.link import DEFAULT_LINK_DAYS, MAX_LINK_DAYS, MIN_LINK_DAYS
 
 TEMPLATE = load_template(Path(__file__).resolve().parents[2] / "template.yaml")
 # Actions that AWS offers no resource-level permission for: "*" is their only resource.
@@ -91,6 +92,8 @@ def test_the_report_link_lasts_seven_days_by_default_and_up_to_a_year() -> None:
     days = TEMPLATE["Parameters"]["ReportLinkExpiryDays"]
     assert (days["Default"], days["MinValue"], days["MaxValue"]) == (7, 1, 365)
     assert days["MaxValue"] >= 30
+    # the bounds the functions' settings enforce are the parameter's: one cannot change without the other
+    assert (days["Default"], days["MinValue"], days["MaxValue"]) == (DEFAULT_LINK_DAYS, MIN_LINK_DAYS, MAX_LINK_DAYS)
 
 
 def test_the_report_link_function_may_read_only_reports_and_its_one_secret() -> None:

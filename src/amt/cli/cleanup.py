@@ -200,7 +200,7 @@ class FolderBucket:
     def __init__(self, root: Path):
         self.root = root
 
-    def get_bucket_versioning(self, *, Bucket: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+    def get_bucket_versioning(self, *, Bucket: str) -> dict[str, Any]:  # boto3's names
         return {}
 
     def get_paginator(self, operation_name: str) -> FolderBucket:
@@ -208,14 +208,14 @@ class FolderBucket:
             raise ValueError(f"a folder bucket lists with list_objects_v2, not {operation_name}")
         return self
 
-    def paginate(self, *, Bucket: str, Prefix: str) -> Iterator[dict[str, Any]]:  # noqa: N803
+    def paginate(self, *, Bucket: str, Prefix: str) -> Iterator[dict[str, Any]]:
         start = self.root / Prefix
         files = sorted(p for p in start.rglob("*") if p.is_file()) if start.is_dir() else []
         keys = [p.relative_to(self.root).as_posix() for p in files]
         for offset in range(0, len(keys), 1000):
             yield {"Contents": [{"Key": key} for key in keys[offset:offset + 1000]]}
 
-    def delete_objects(self, *, Bucket: str, Delete: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+    def delete_objects(self, *, Bucket: str, Delete: dict[str, Any]) -> dict[str, Any]:
         for entry in Delete["Objects"]:
             path = self.root / entry["Key"]
             path.unlink(missing_ok=True)

@@ -73,7 +73,7 @@ def run_command(handler: Callable[[Any], int], args: Any) -> int:
     except KeyboardInterrupt:
         print("amt: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as error:  # every error ends as a message; --debug adds the traceback
+    except Exception as error:  # noqa: BLE001 - every error ends as a message; --debug adds the traceback
         if getattr(args, "debug", False):
             traceback.print_exc()
         failure = explain(error)

@@ -28,8 +28,8 @@ from urllib.parse import unquote, urlsplit
 
 from amt_pipeline.aws.s3_uri import S3_SCHEME, split_s3_uri
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
+from amt_pipeline.run.input_data_check import CHANNELS
 
-CHANNELS = ("train", "validation")
 FILE_SCHEME = "file://"
 
 
@@ -249,20 +249,20 @@ class LocalFileReader:
         self.bucket, self.objects = bucket, dict(objects)
 
     def _path(self, bucket: str, key: str) -> Path:
-        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+        from botocore.exceptions import ClientError
 
         if bucket != self.bucket or key not in self.objects:
             raise ClientError({"Error": {"Code": "NoSuchKey", "Message": key}}, "GetObject")
         return self.objects[key]
 
-    def head_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
+    def head_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:  # boto3's names
         return {"ContentLength": self._path(Bucket, Key).stat().st_size}
 
-    def list_objects_v2(self, *, Bucket: str, Prefix: str, MaxKeys: int = 1000) -> dict[str, Any]:  # noqa: N803
+    def list_objects_v2(self, *, Bucket: str, Prefix: str, MaxKeys: int = 1000) -> dict[str, Any]:
         keys = sorted(k for k in self.objects if Bucket == self.bucket and k.startswith(Prefix))[:MaxKeys]
         return {"Contents": [{"Key": k, "Size": self.objects[k].stat().st_size} for k in keys]}
 
-    def get_object(self, *, Bucket: str, Key: str, Range: str = "") -> dict[str, Any]:  # noqa: N803
+    def get_object(self, *, Bucket: str, Key: str, Range: str = "") -> dict[str, Any]:
         import io
 
         path = self._path(Bucket, Key)

@@ -72,7 +72,7 @@ def follow(sagemaker: Any, job: str, *, interval: float = MIN_INTERVAL, view: Li
             page = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(
                 HyperParameterTuningJobName=job, MaxResults=LATEST_PAGE, SortBy="CreationTime",
                 SortOrder="Descending")
-        except Exception as error:  # noqa: BLE001 - throttling only: anything else ends the command
+        except Exception as error:  # throttling only: anything else ends the command
             if error_code(error) not in THROTTLING_CODES:
                 raise
             wait = min(max_interval, wait * 2)

@@ -121,7 +121,7 @@ class LocalFunctions:
             try:
                 with contextlib.redirect_stdout(HANDLER_OUTPUT):
                     return json.dumps(self._handler(spec)(event, context), default=str).encode(), None
-            except Exception as error:  # Lambda reports any exception as a function error
+            except Exception as error:  # noqa: BLE001 - Lambda reports any exception as a function error
                 traceback.print_exc(file=log)
                 body = {
                     "errorType": type(error).__name__,

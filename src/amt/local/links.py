@@ -167,9 +167,9 @@ class LinkServer:
                 if self.command != "HEAD":
                     self.wfile.write(body)
 
-            do_GET = do_HEAD = do_POST = _reply  # noqa: N815 - http.server's names
+            do_GET = do_HEAD = do_POST = _reply  # http.server's names
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # the request line holds the token: no access log
 
         return Handler

@@ -46,7 +46,7 @@ def once_per(step_input: str, table_name: str, lambda_context: Any = None, *,
         config.register_lambda_context(lambda_context)
 
     def decorate(step: F) -> F:
-        return idempotent_function(  # type: ignore[return-value]
+        return idempotent_function(
             data_keyword_argument=step_input, persistence_store=_persistence(table_name), config=config,
             output_serializer=PydanticSerializer(model=result) if result is not None else None,
         )(step)

@@ -19,7 +19,6 @@ count; the loser re-reads and sees the trial already where its event would put i
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -220,8 +219,3 @@ class ProgressStore:
 
     def _expiration(self) -> int:
         return int(self.clock()) + EXPIRES_AFTER_SECONDS
-
-
-def recent_trials(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The record's last trials, newest first."""
-    return sorted((record.get("recent") or {}).values(), key=lambda t: -int(t.get("seq", 0)))

@@ -191,39 +191,3 @@ def _categorical_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def parallel_frame(data: ChartData) -> tuple[pd.DataFrame, int]:
-    """Long-form rows for parallel coordinates (position 0..1 per hyperparameter) and the lines kept."""
-    scored = data.trials[data.trials["objective"].notna()]
-    if len(scored) > PARALLEL_MAX_LINES:
-        scored = scored.nsmallest(PARALLEL_MAX_LINES, "rank")
-    out = []
-    for p in data.params:
-        column = scored[p.field]
-        if p.kind == "Categorical":
-            levels = list(p.values) or sorted(column.dropna().astype(str).unique())
-            index = {v: i / max(len(levels) - 1, 1) for i, v in enumerate(levels)}
-            position = column.map(lambda v, index=index: index.get(v, 0.0))
-        else:
-            values = pd.to_numeric(column, errors="coerce").astype(float)
-            if p.log:
-                values = np.log10(values)
-            low, high = values.min(), values.max()
-            position = (values - low) / (high - low) if high > low else values * 0 + 0.5
-        out.append(
-            pd.DataFrame(
-                {
-                    "job": scored["job"],
-                    "tuning_job": scored["tuning_job"],
-                    "status": scored["status"],
-                    "objective": scored["objective"],
-                    "hyperparameter": p.name,
-                    "position": position.astype(float),
-                    "value": column.astype(str) if p.kind == "Categorical" else column,
-                }
-            )
-        )
-    if not out:
-        return pd.DataFrame(columns=["job", "hyperparameter", "position", "objective"]), 0
-    return pd.concat(out, ignore_index=True), len(scored)

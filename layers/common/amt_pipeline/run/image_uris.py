@@ -23,14 +23,6 @@ def _data() -> dict[str, Any]:
     return json.loads(resources.files("amt_pipeline").joinpath("data", DATA_FILE).read_text())
 
 
-def xgboost_regions() -> list[str]:
-    return list(_data()["accounts"])
-
-
-def xgboost_versions() -> list[str]:
-    return list(_data()["versions"])
-
-
 def xgboost_image_uri(region: str, version: str) -> str:
     """'us-east-1', '1.5-1' -> '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.5-1'."""
     data = _data()

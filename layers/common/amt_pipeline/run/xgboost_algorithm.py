@@ -51,7 +51,6 @@ MEANING_CHANGES_AT: dict[str, float] = {"max_depth": 0, "max_leaves": 0, "max_de
 METRIC_DIRECTIONS: dict[str, Literal["Maximize", "Minimize"]] = {
     name.split(":", 1)[1]: direction for name, direction in rules.OBJECTIVE_METRICS.items()
 }
-CHANNELS = ("validation",)
 
 # The objective metrics the container defines: "validation:<metric>" (not train:*).
 OBJECTIVE_METRICS: dict[str, Literal["Maximize", "Minimize"]] = dict(rules.OBJECTIVE_METRICS)

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-SOURCE = "aws/sagemaker-xgboost-container algorithm_mode/hyperparameter_validation.py"
+# Read from aws/sagemaker-xgboost-container, algorithm_mode/hyperparameter_validation.py (one branch per image).
 
 
 class ContainerUserError(ValueError):
@@ -180,12 +180,6 @@ def canonical(name: str) -> str:
 
 def spec_of(name: str, version: str) -> Spec | None:
     return hyperparameter_specs(version).get(canonical(name))
-
-
-def numeric_domain(name: str, version: str) -> Interval | None:
-    """The interval an int or float hyperparameter must lie in (None if not numeric or unbounded)."""
-    spec = spec_of(name, version)
-    return spec.domain if spec and isinstance(spec.domain, Interval) else None
 
 
 def _number(name: str, text: str, kind: Kind) -> float:

@@ -21,9 +21,7 @@ from amt_pipeline.run.xgboost_algorithm import DEFAULT_VERSION
 
 # The container's rules live in the layer (amt_pipeline.run.xgboost_rules), shared with the
 # execution input and the report: the engine fails a trial with the container's own message.
-XGB_METRICS = frozenset(xgboost_rules.XGB_MAXIMIZE_METRICS + xgboost_rules.XGB_MINIMIZE_METRICS)
-OBJECTIVES = xgboost_rules.OBJECTIVES_1_5
-ClientError = xgboost_rules.ContainerUserError  # the container's UserError: the job fails with it
+# A refused value raises xgboost_rules.ContainerUserError (the container's UserError: the job fails with it).
 
 
 def unknown_hyperparameters(names: Mapping[str, Any] | list[str], version: str = DEFAULT_VERSION) -> list[str]:
@@ -33,7 +31,7 @@ def unknown_hyperparameters(names: Mapping[str, Any] | list[str], version: str =
 
 
 def parse_hyperparameters(raw: Mapping[str, str], version: str = DEFAULT_VERSION) -> dict[str, Any]:
-    """String hyperparameters -> typed values, as the container validates them (ClientError if not).
+    """String hyperparameters -> typed values, as the container validates them (ContainerUserError if not).
 
     Names are canonical (``learning_rate`` -> ``eta``); constraint lists stay the text given.
     """

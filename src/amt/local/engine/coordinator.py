@@ -89,7 +89,7 @@ class Coordinator:
                 return
             TuningRun(self, job, plan, channels).run()
             self._finalize(job)
-        except Exception as e:  # noqa: BLE001 - the job fails, the engine stays up
+        except Exception as e:  # the job fails, the engine stays up
             log.exception("tuning job %s failed", job.name)
             self.finish(job, "Failed", f"InternalServerError: {type(e).__name__}: {e}")
 
@@ -153,7 +153,7 @@ class Coordinator:
             progress = job.progress()
         try:
             self.on_progress(progress)
-        except Exception:  # noqa: BLE001 - a progress bar must not break the job
+        except Exception:  # a progress bar must not break the job
             log.exception("on_progress callback failed")
 
     # --- training jobs (trials and standalone) ----------------------------------------------------

@@ -29,6 +29,7 @@ import amt.local.engine.algorithm as algorithm
 from amt.local.engine.storage import Channel
 from amt.local.images import TrainerPool, image_for_uri, prepare_image
 from amt.local.images.workers import WorkerCrashed, WorkerFarm, shared_farm
+from amt_pipeline.run.xgboost_rules import ContainerUserError
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class ImageTrialPool:
             return _done(failed(f"ClientError: {self._channel_error}"))
         try:
             hyperparameters = algorithm.parse_hyperparameters(spec["hyperparameters"], self._version)
-        except algorithm.ClientError as e:
+        except ContainerUserError as e:
             return _done(failed(f"ClientError: {e}"))
         return self._trainer.submit(trial, {**spec, "hyperparameters": hyperparameters})
 

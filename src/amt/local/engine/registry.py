@@ -140,5 +140,5 @@ class JobRegistry:
         )
         try:
             self.emit_event(event)
-        except Exception:  # noqa: BLE001 - delivery problems are the bus's, not the job's
+        except Exception:  # delivery problems are the bus's, not the job's
             log.exception("emit_event failed")

@@ -66,7 +66,7 @@ def suggest(trial: optuna.Trial, ranges: Sequence[Range]) -> dict[str, str]:
     for r in ranges:
         d = r.distribution()
         if isinstance(d, CategoricalDistribution):
-            v: Any = trial.suggest_categorical(r.name, d.choices)  # type: ignore[arg-type]
+            v: Any = trial.suggest_categorical(r.name, d.choices)
         elif isinstance(d, IntDistribution):
             v = trial.suggest_int(r.name, d.low, d.high, log=d.log)
         else:
