@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from amt.local.runtime import LocalPipeline  # noqa: E402
+from amt.local.runtime import LocalPipeline
 
 NARROW = {
     "alpha": {"type": "Continuous", "min_value": 0.01, "max_value": 0.5},
