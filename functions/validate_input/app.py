@@ -43,7 +43,9 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
             stack_name=settings.stack_name,
         )
         if isinstance(plan.dataset, S3DatasetPlan):
-            warnings = check_input_data(plan.dataset, plan.input["hyperparameters"], client("s3"))
+            warnings = check_input_data(plan.dataset, plan.input["hyperparameters"], client("s3"),
+                                        algorithm_version=plan.input["algorithm_version"],
+                                        objective_metric_name=plan.input["objective_metric_name"])
             if warnings:
                 logger.warning("Input data: SageMaker will train, perhaps not as meant", warnings=warnings)
                 plan = plan.model_copy(update={"data_warnings": warnings})

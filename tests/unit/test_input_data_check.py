@@ -130,11 +130,13 @@ class CountingS3:
 
 
 def checked(s3: Any, train: bytes, validation: bytes = b"0,1.5,2\n1,2.5,3\n", hyperparameters=BINARY,
-            content_type: str = "text/csv") -> list[str]:
+            content_type: str = "text/csv", version: str = "1.5-1", objective_metric: str = "validation:auc"
+            ) -> list[str]:
     s3.put_object(Bucket="theirs", Key="c/train/part-0.csv", Body=train)
     s3.put_object(Bucket="theirs", Key="c/validation.csv", Body=validation)
     plan = {**s3_plan("s3://theirs/c/train/", "s3://theirs/c/validation.csv"), "content_type": content_type}
-    return check_input_data(plan, hyperparameters, s3)
+    return check_input_data(plan, hyperparameters, s3, algorithm_version=version,
+                            objective_metric_name=objective_metric)
 
 
 def test_headerless_label_first_csv_passes_silently(s3: Any) -> None:
@@ -171,6 +173,52 @@ def test_labels_that_do_not_fit_the_objective_are_refused(s3: Any, train: bytes,
     assert message in exc.value.errors[0].message and "XGBoost fails every job" in exc.value.errors[0].message
 
 
+RANK_NDCG = {"objective": "rank:ndcg", "num_round": "5"}
+RANK_MAP = {"objective": "rank:pairwise", "eval_metric": "map", "num_round": "5"}
+
+
+@pytest.mark.parametrize(("train", "hyperparameters", "metric", "message"), [
+    (b"1.5 qid:1 1:1\n0 qid:1 1:2\n", RANK_NDCG, "validation:ndcg",
+     '"When using relevance degree as target, label must be either 0 or positive integer."'),
+    (b"-1 qid:1 1:1\n0 qid:1 1:2\n", RANK_NDCG, "validation:ndcg", "label -1 is not a relevance degree"),
+    (b"40 qid:1 1:1\n0 qid:1 1:2\n", RANK_NDCG, "validation:ndcg",
+     "label 40 is above 31, which ndcg refuses on the 3.2-0 image"),
+    (b"2 qid:1 1:1\n0 qid:1 1:2\n", RANK_MAP, "validation:map", '"map can only be used with binary labels."'),
+    (b"0.5 qid:1 1:1\n0 qid:1 1:2\n", {"objective": "rank:pairwise", "num_round": "5"}, "validation:ndcg",
+     "label 0.5 is not a relevance degree, which ndcg needs"),  # the tuning objective alone is checked too
+], ids=["ndcg-fractional", "ndcg-negative", "ndcg-above-31", "map-graded", "objective-metric-ndcg"])
+def test_ranking_labels_xgboost_3_refuses_are_refused_on_its_images(s3: Any, train: bytes, hyperparameters,
+                                                                    metric: str, message: str) -> None:
+    # Given ranking labels XGBoost 3 checks before its first round (tried in the 3.2-0 environment)
+    for version in ("3.0-5", "3.2-0"):
+        with pytest.raises(InvalidExecutionInput) as exc:
+            checked(s3, train, validation=b"0 qid:1 1:1\n", hyperparameters=hyperparameters,
+                    content_type="text/libsvm", version=version, objective_metric=metric)
+        error = exc.value.errors[0]
+        assert error.field == "dataset.train_uri" and "XGBoost fails every job" in error.message
+        assert message.replace("3.2-0", version) in error.message
+
+
+def test_ranking_labels_xgboost_1_trains_on_are_warnings_or_nothing(s3: Any) -> None:
+    # 1.5.2 and 1.7.4 check no ranking label: graded labels with map and negative ones with ndcg train
+    # (a warning says how they are read), fractional or high degrees are plain ndcg gains (no word)
+    for version in ("1.5-1", "1.7-1"):
+        (graded,) = checked(s3, b"2 qid:1 1:1\n0 qid:1 1:2\n", validation=b"0 qid:1 1:1\n",
+                            hyperparameters=RANK_MAP, content_type="text/libsvm", version=version,
+                            objective_metric="validation:map")
+        assert "map counts every nonzero label as relevant" in graded and "XGBoost 3 refuses it" in graded
+        (negative,) = checked(s3, b"-1 qid:1 1:1\n0 qid:1 1:2\n", validation=b"0 qid:1 1:1\n",
+                              hyperparameters=RANK_NDCG, content_type="text/libsvm", version=version,
+                              objective_metric="validation:ndcg")
+        assert "negative relevance degree" in negative
+        assert checked(s3, b"40 qid:1 1:1\n0.5 qid:1 1:2\n", validation=b"0 qid:1 1:1\n",
+                       hyperparameters=RANK_NDCG, content_type="text/libsvm", version=version,
+                       objective_metric="validation:ndcg") == []
+    # and 'mape' is no map: a regression's labels are not ranking labels
+    assert checked(s3, b"2.5,1\n0,2\n", validation=b"1,1\n", version="3.2-0", objective_metric="validation:mape",
+                   hyperparameters={"objective": "reg:squarederror", "eval_metric": "mape", "num_round": "5"}) == []
+
+
 def test_both_channels_are_checked_and_each_error_names_its_field(s3: Any) -> None:
     with pytest.raises(InvalidExecutionInput) as exc:
         checked(s3, b"x,1\n", validation=b"7,1\n")
@@ -188,7 +236,8 @@ def test_a_hidden_file_or_only_blank_lines_refuse_the_channel(s3: Any) -> None:
     s3.put_object(Bucket="theirs", Key="h/train/.part.csv.crc", Body=b"x")
     s3.put_object(Bucket="theirs", Key="h/train/part.csv", Body=b"1,2\n")
     with pytest.raises(InvalidExecutionInput) as exc:
-        check_input_data(s3_plan("s3://theirs/h/train/", "s3://theirs/data/validation.csv"), BINARY, s3)
+        check_input_data(s3_plan("s3://theirs/h/train/", "s3://theirs/data/validation.csv"), BINARY, s3,
+                         algorithm_version="1.5-1", objective_metric_name="validation:auc")
     assert "is a hidden file" in exc.value.errors[0].message
     with pytest.raises(InvalidExecutionInput) as exc:
         checked(s3, b"\n\n  \n")

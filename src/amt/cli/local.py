@@ -71,7 +71,7 @@ def cmd_local_run(args: argparse.Namespace) -> int:
         execution_input = parse_execution_input(staged.execution_input)
         refuse_unreadable_content_type(execution_input)
         # ValidateInput's data check, said with the user's paths, before anything is provisioned.
-        data_warnings = check_staged_data(staged, DATA_BUCKET, execution_input.hyperparameters)
+        data_warnings = check_staged_data(staged, DATA_BUCKET, execution_input)
     except InvalidExecutionInput as error:
         print_field_errors(error)  # the state machine would fail the same way; say it at once
         return EXIT_FAILED

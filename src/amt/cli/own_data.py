@@ -23,12 +23,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from amt_pipeline.aws.s3_uri import S3_SCHEME, split_s3_uri
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
 from amt_pipeline.run.input_data_check import CHANNELS
+
+if TYPE_CHECKING:
+    from amt_pipeline.run.input_models import ExecutionInput
 
 FILE_SCHEME = "file://"
 
@@ -180,7 +183,7 @@ def checked_input(raw: Any, channels: Mapping[str, LocalChannel]) -> tuple[Any, 
 
     staged = stage(raw, channels, bucket=CHECK_BUCKET, run_id=CHECK_BUCKET, fix_job_name=False)
     model = parse_execution_input(staged.execution_input)
-    return model, check_staged_data(staged, CHECK_BUCKET, model.hyperparameters)
+    return model, check_staged_data(staged, CHECK_BUCKET, model)
 
 
 def emulated_bucket_sources(raw: Any, bucket: str, mirror: Path) -> dict[str, Path]:
@@ -273,7 +276,7 @@ class LocalFileReader:
         return {"Body": io.BytesIO(body)}
 
 
-def check_staged_data(staged: StagedData, bucket: str, hyperparameters: Mapping[str, Any]) -> list[str]:
+def check_staged_data(staged: StagedData, bucket: str, execution_input: ExecutionInput) -> list[str]:
     """The input-data check (ValidateInput's, amt_pipeline.run.input_data_check) on the staged files,
     before anything is copied or started: its warnings, or InvalidExecutionInput, said with the
     paths the user gave rather than the keys the files will have."""
@@ -293,7 +296,9 @@ def check_staged_data(staged: StagedData, bucket: str, hyperparameters: Mapping[
         return text
 
     try:
-        warnings = check_input_data(plan, hyperparameters, LocalFileReader(bucket, staged.objects))
+        warnings = check_input_data(plan, execution_input.hyperparameters, LocalFileReader(bucket, staged.objects),
+                                    algorithm_version=execution_input.algorithm_version,
+                                    objective_metric_name=execution_input.objective_metric_name)
     except InvalidExecutionInput as error:
         raise InvalidExecutionInput([FieldError(e.field, said(e.message)) for e in error.errors]) from None
     return [said(w) for w in warnings]

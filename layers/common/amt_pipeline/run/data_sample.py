@@ -12,7 +12,10 @@ fail, or train on nonsense) and what is a warning (SageMaker trains, perhaps not
 - LIBSVM: ``<label>(:<weight>) <index>:<value> ...``, the container's own line test.
 - Labels against the objective, as XGBoost checks them before its first round: ``binary:*`` and
   ``reg:logistic`` need labels in [0, 1], ``multi:*`` whole classes 0 .. num_class-1,
-  ``count:poisson`` and ``reg:tweedie`` labels >= 0, ``reg:gamma`` labels > 0.
+  ``count:poisson`` and ``reg:tweedie`` labels >= 0, ``reg:gamma`` labels > 0. Ranking, on XGBoost 3
+  only (``src/common/ranking_utils.h``; 1.5.2 and 1.7.4 train on any label, tried in each image's
+  environment): ``rank:ndcg`` or an ``ndcg`` metric needs whole relevance degrees 0 .. 31,
+  ``rank:map`` or a ``map`` metric binary labels.
 
 Only a sample is read (the first bytes of the first objects): a finding names the rows it saw.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -148,12 +152,23 @@ def read_libsvm_sample(sample: Sample, findings: Findings) -> None:
             findings.rows += 1
 
 
-def label_problems(labels: Sequence[float], hyperparameters: Mapping[str, str], where: str) -> Findings:
-    """Labels that do not fit the static objective, as XGBoost checks them (errors) or reads them (warnings)."""
+NDCG_METRIC = re.compile(r"ndcg(@\d+)?-?")  # ndcg, ndcg@n, ndcg-, ndcg@n- (not a prefix: 'mape' is no map)
+MAP_METRIC = re.compile(r"map(@\d+)?-?")
+MAX_RELEVANCE = 31  # XGBoost 3's ltr::MaxRel() with the exponential NDCG gain (the container cannot turn it off)
+
+
+def label_problems(labels: Sequence[float], hyperparameters: Mapping[str, str], where: str, *,
+                   version: str, objective_metric: str) -> Findings:
+    """Labels that do not fit the static objective, as XGBoost checks them (errors) or reads them (warnings).
+    ``version`` is the image's (its XGBoost's checks), ``objective_metric`` the tuning job's: the container
+    adds it to ``eval_metric``, so XGBoost checks the labels for it too."""
     found = Findings()
     objective = str(hyperparameters.get("objective", "reg:squarederror"))
     if not labels:
         return found
+    metrics = {m.strip() for m in str(hyperparameters.get("eval_metric", "")).split(",") if m.strip()}
+    metrics.add(objective_metric.rpartition(":")[2])
+    _relevance(labels, objective, metrics, version, where, found)
     if objective.startswith("binary:") or objective == "reg:logistic":
         _probabilities(labels, objective, where, found)
     elif objective.startswith("multi:"):
@@ -165,6 +180,38 @@ def label_problems(labels: Sequence[float], hyperparameters: Mapping[str, str], 
         found.errors.append(f"{where}: label {min(labels):g} is not positive, which reg:gamma needs "
                             "(XGBoost fails every job)")
     return found
+
+
+def _relevance(labels: Sequence[float], objective: str, metrics: set[str], version: str, where: str,
+               found: Findings) -> None:
+    ndcg = objective == "rank:ndcg" or any(NDCG_METRIC.fullmatch(m) for m in metrics)
+    map_ = objective == "rank:map" or any(MAP_METRIC.fullmatch(m) for m in metrics)
+    xgboost3 = version.startswith("3.")
+    uses = " and ".join(u for u, on in (("ndcg", ndcg), ("map", map_)) if on)
+    if ndcg:
+        degree = next((v for v in labels if v < 0 or v != math.floor(v)), None)
+        if degree is not None and xgboost3:
+            found.errors.append(f"{where}: label {degree:g} is not a relevance degree, which {uses} needs on the "
+                                f"{version} image: XGBoost fails every job (\"When using relevance degree as target, "
+                                "label must be either 0 or positive integer.\")")
+            return
+        high = next((v for v in labels if v > MAX_RELEVANCE), None)
+        if high is not None and xgboost3:
+            found.errors.append(f"{where}: label {high:g} is above {MAX_RELEVANCE}, which {uses} refuses on the "
+                                f"{version} image: XGBoost fails every job (\"Relevance degress must be lesser than "
+                                "or equal to 31 when the exponential NDCG gain function is used.\")")
+            return
+        if degree is not None and degree < 0:
+            found.warnings.append(f"{where}: label {degree:g} is a negative relevance degree: ndcg's gain 2^label - 1 "
+                                  f"is then negative (the {version} image trains on it; XGBoost 3 refuses it)")
+    if map_:
+        graded = next((v for v in labels if v not in (0, 1)), None)
+        if graded is not None and xgboost3:
+            found.errors.append(f"{where}: label {graded:g} is not binary, which {uses} needs on the {version} "
+                                "image: XGBoost fails every job (\"map can only be used with binary labels.\")")
+        elif graded is not None:
+            found.warnings.append(f"{where}: label {graded:g} is not binary: map counts every nonzero label as "
+                                  f"relevant (the {version} image trains on it; XGBoost 3 refuses it)")
 
 
 def _probabilities(labels: Sequence[float], objective: str, where: str, found: Findings) -> None:
@@ -201,7 +248,7 @@ def _int(value: object) -> int | None:
 
 
 def check_samples(samples: Sequence[Sample], content_type: str, hyperparameters: Mapping[str, str],
-                  channel_where: str) -> Findings:
+                  channel_where: str, *, version: str, objective_metric: str) -> Findings:
     """One channel's samples: format findings, then its labels against the objective."""
     findings = Findings()
     reader = {"text/csv": read_csv_sample, "text/libsvm": read_libsvm_sample}.get(content_type)
@@ -212,7 +259,8 @@ def check_samples(samples: Sequence[Sample], content_type: str, hyperparameters:
     if not findings.errors:
         if findings.rows == 0 and all(s.complete for s in samples):
             findings.errors.append(f"{channel_where} has no data row")
-        labels = label_problems(findings.labels, hyperparameters, channel_where)
+        labels = label_problems(findings.labels, hyperparameters, channel_where, version=version,
+                                objective_metric=objective_metric)
         findings.errors += labels.errors
         findings.warnings += labels.warnings
     return findings

@@ -54,9 +54,10 @@ def check_input_data_readable(plan: S3DatasetPlan | Mapping[str, Any], s3_client
 
 
 def check_input_data(plan: S3DatasetPlan | Mapping[str, Any], hyperparameters: Mapping[str, Any],
-                     s3_client: ObjectReader) -> list[str]:
+                     s3_client: ObjectReader, *, algorithm_version: str, objective_metric_name: str) -> list[str]:
     """Readable (as check_input_data_readable), then the first rows of each channel by the container's
-    rules against the static ``hyperparameters`` (objective, num_class). Returns the warnings;
+    rules against the static ``hyperparameters`` (objective, num_class, eval_metric), the tuning job's
+    objective metric and the image's XGBoost (``algorithm_version``). Returns the warnings;
     raises InvalidExecutionInput naming the channel's field for the errors."""
     dataset = _plan(plan)
     if dataset.get("kind") != "s3":
@@ -69,7 +70,8 @@ def check_input_data(plan: S3DatasetPlan | Mapping[str, Any], hyperparameters: M
         uri = dataset[f"{channel}_uri"]
         bucket, _ = split_s3_uri(uri)
         samples = [_sample(s3_client, bucket, key, size) for key, size in found[channel].objects[:SAMPLE_OBJECTS]]
-        seen[channel] = findings = check_samples(samples, content_type, static, uri)
+        seen[channel] = findings = check_samples(samples, content_type, static, uri, version=algorithm_version,
+                                                 objective_metric=objective_metric_name)
         errors += [FieldError(f"dataset.{channel}_uri", e) for e in findings.errors]
         warnings += findings.warnings
     if not errors:
