@@ -67,19 +67,26 @@ import json, sys, warnings
 warnings.simplefilter("ignore")
 import xgboost as xgb
 job = json.loads(sys.stdin.read())
-def load(path):  # the container's CSV: XGBoost's own reader, the label first (a folder: all its files)
-    return xgb.DMatrix(path + "?format=csv&label_column=0&delimiter=,")
+def load(path, csv_weights):  # the container's CSV: XGBoost's own reader, the label first (a folder: all its files)
+    return xgb.DMatrix(path + "?format=csv&label_column=0&delimiter=," + ("&weight_column=1" if csv_weights == 1 else ""))
 import numpy as np
-dtrain, dvalid = load(job["train"]), load(job["validation"])
-def container_metrics(names):  # the container's own rmse / mae (scikit-learn's, in float64), after XGBoost's
-    def evaluate(preds, dmatrix):
-        error = dmatrix.get_label().astype(np.float64) - preds.astype(np.float64)
-        values = {"rmse": float(np.sqrt(np.mean(error ** 2))), "mae": float(np.mean(np.abs(error)))}
+read = {}
+def channels(csv_weights):  # each job reads its data with its own csv_weights (1: the second column is weights)
+    if csv_weights not in read:
+        read[csv_weights] = load(job["train"], csv_weights), load(job["validation"], csv_weights)
+    return read[csv_weights]
+from sklearn import metrics as skm
+def container_metrics(names):  # the container's own rmse / mae, after XGBoost's: custom_metrics.py's
+    def evaluate(preds, dmatrix):  # scikit-learn on XGBoost's float32 labels and predictions, as it computes them
+        labels = dmatrix.get_label()
+        values = {"rmse": float(np.sqrt(skm.mean_squared_error(labels, preds))),
+                  "mae": float(skm.mean_absolute_error(labels, preds))}
         return [(name, values[name]) for name in names]
     return evaluate if names else None
 answers = []
 for trial in job["trials"]:
     history = {}
+    dtrain, dvalid = channels(trial["params"].pop("csv_weights", 0))
     callbacks = [xgb.callback.EarlyStopping(rounds=trial["early_stopping_rounds"], data_name="validation",
                                             metric_name=trial["metric"], maximize=trial["maximize"], save_best=True)]
     custom = [m for m in trial["params"]["eval_metric"] if m in ("rmse", "mae")]

@@ -44,30 +44,52 @@ def write_frame(stream: IO[bytes], message: Any) -> None:
 
 class Worker:
     def __init__(self) -> None:
-        self.matrices: dict[str, Any] = {}
+        self.request: dict[str, Any] = {}
+        self.matrices: dict[str, Any] = {}  # the channels as the job's static csv_weights reads them
+        self._weighted: dict[int, dict[str, Any] | str] = {}  # a tuned csv_weights' reading, or its refusal
 
     def load(self, request: dict[str, Any]) -> dict[str, Any]:
         """The job's channels read as the container reads them; its refusal as ``error``, said with
         the container's paths (/opt/ml/input/data/<channel>), as SageMaker's failure reason says it."""
+        self.request, self.matrices, self._weighted = request, {}, {}
+        read = self._read(int(request.get("csv_weights", 0)))
+        if isinstance(read, str):
+            return {"error": read}
+        self.matrices = read
+        return {"loaded": sorted(self.matrices)}
+
+    def _read(self, csv_weights: int) -> dict[str, Any] | str:
         from amt_container.data import UserError, load_channels
 
-        self.matrices = {}
+        request = self.request
         try:
-            self.matrices = load_channels(request["channels"], request.get("content_type"), request["scratch"],
-                                          request.get("csv_weights", 0))
+            return load_channels(request["channels"], request.get("content_type"), request["scratch"], csv_weights)
         except UserError as e:
-            return {"error": str(e).replace(request["data_root"], CONTAINER_DATA_ROOT)}
-        return {"loaded": sorted(self.matrices)}
+            return str(e).replace(request["data_root"], CONTAINER_DATA_ROOT)
+
+    def _matrices_for(self, hyperparameters: dict[str, Any]) -> dict[str, Any] | str:
+        """Each SageMaker training job reads its channels with its own csv_weights: a tuned value other
+        than the static one reads them again (once per value, kept for the trials after)."""
+        weights = int(hyperparameters.get("csv_weights", self.request.get("csv_weights", 0)) or 0)
+        if weights == int(self.request.get("csv_weights", 0)):
+            return self.matrices
+        if weights not in self._weighted:
+            self._weighted[weights] = self._read(weights)
+        return self._weighted[weights]
 
     def train(self, spec: dict[str, Any]) -> dict[str, Any]:
         from amt_container.stopping import StopRule
-        from amt_container.training import train
+        from amt_container.training import TrainingOutcome, train
 
         started = time.time()
+        matrices = self._matrices_for(spec["hyperparameters"])
+        if isinstance(matrices, str):  # the container refuses the data as this trial reads it
+            return {**TrainingOutcome("Failed", failure_reason=f"ClientError: {matrices}").to_dict(), "start": started,
+                    "end": time.time()}
         outcome = train(
             spec["hyperparameters"],
-            self.matrices["train"],
-            self.matrices.get("validation"),
+            matrices["train"],
+            matrices.get("validation"),
             spec.get("objective_metric"),
             StopRule.from_spec(spec),
         )

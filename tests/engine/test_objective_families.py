@@ -46,6 +46,10 @@ CASES: dict[str, tuple[str, str, dict[str, str]]] = {
         "_tuning_objective_metric": "validation:accuracy"}),
     "ranking": ("breast_cancer", "libsvm", {
         "objective": "rank:pairwise", "eval_metric": "ndcg,map", "_tuning_objective_metric": "validation:ndcg"}),
+    "ranking-ndcg": ("breast_cancer", "libsvm", {
+        "objective": "rank:ndcg", "eval_metric": "map", "_tuning_objective_metric": "validation:ndcg"}),
+    "ranking-map": ("breast_cancer", "libsvm", {
+        "objective": "rank:map", "eval_metric": "ndcg", "_tuning_objective_metric": "validation:map"}),
 }
 
 

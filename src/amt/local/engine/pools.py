@@ -41,6 +41,7 @@ class PoolRequest:
     size: int
     slots: int  # trials are numbered 0..slots-1 (spec["slot"])
     csv_weights: int = 0  # the static csv_weights: 1 reads a CSV's second column as instance weights
+    # (a trial that tunes it reads the channels with its own value)
 
 
 class TrialPool(Protocol):
@@ -62,7 +63,8 @@ PoolFactory = Callable[[PoolRequest], TrialPool]
 
 
 def csv_weights_of(definition: Mapping[str, Any]) -> int:
-    """The job's static ``csv_weights`` (the container reads the data once, before any tuned value)."""
+    """The job's static ``csv_weights``: the workers read the channels with it once; a trial whose tuned
+    csv_weights differs reads them again its own way (amt_container.serve)."""
     static = definition.get("StaticHyperParameters") or definition.get("HyperParameters") or {}
     return 1 if str(static.get("csv_weights", "0")).strip() == "1" else 0
 
