@@ -68,7 +68,8 @@ warnings.simplefilter("ignore")
 import xgboost as xgb
 job = json.loads(sys.stdin.read())
 def load(path, csv_weights):  # the container's CSV: XGBoost's own reader, the label first (a folder: all its files)
-    return xgb.DMatrix(path + "?format=csv&label_column=0&delimiter=," + ("&weight_column=1" if csv_weights == 1 else ""))
+    weights = "&weight_column=1" if csv_weights == 1 else ""
+    return xgb.DMatrix(path + "?format=csv&label_column=0&delimiter=," + weights)
 import numpy as np
 read = {}
 def channels(csv_weights):  # each job reads its data with its own csv_weights (1: the second column is weights)
