@@ -182,10 +182,12 @@ RANK_MAP = {"objective": "rank:pairwise", "eval_metric": "map", "num_round": "5"
      '"When using relevance degree as target, label must be either 0 or positive integer."'),
     (b"-1 qid:1 1:1\n0 qid:1 1:2\n", RANK_NDCG, "validation:ndcg", "label -1 is not a relevance degree"),
     (b"40 qid:1 1:1\n0 qid:1 1:2\n", RANK_NDCG, "validation:ndcg",
-     "label 40 is above 31, which ndcg refuses on the 3.2-0 image"),
-    (b"2 qid:1 1:1\n0 qid:1 1:2\n", RANK_MAP, "validation:map", '"map can only be used with binary labels."'),
+     "label 40 is above 31, which rank:ndcg refuses on the 3.2-0 image"),
+    (b"2 qid:1 1:1\n0 qid:1 1:2\n", RANK_MAP, "validation:map",
+     'not binary, which the map metric needs on the 3.2-0 image: XGBoost fails every job ("map can only be used with '
+     'binary labels.")'),
     (b"0.5 qid:1 1:1\n0 qid:1 1:2\n", {"objective": "rank:pairwise", "num_round": "5"}, "validation:ndcg",
-     "label 0.5 is not a relevance degree, which ndcg needs"),  # the tuning objective alone is checked too
+     "label 0.5 is not a relevance degree, which the ndcg metric needs"),  # the tuning objective alone is checked too
 ], ids=["ndcg-fractional", "ndcg-negative", "ndcg-above-31", "map-graded", "objective-metric-ndcg"])
 def test_ranking_labels_xgboost_3_refuses_are_refused_on_its_images(s3: Any, train: bytes, hyperparameters,
                                                                     metric: str, message: str) -> None:
@@ -206,7 +208,7 @@ def test_ranking_labels_xgboost_1_trains_on_are_warnings_or_nothing(s3: Any) -> 
         (graded,) = checked(s3, b"2 qid:1 1:1\n0 qid:1 1:2\n", validation=b"0 qid:1 1:1\n",
                             hyperparameters=RANK_MAP, content_type="text/libsvm", version=version,
                             objective_metric="validation:map")
-        assert "map counts every nonzero label as relevant" in graded and "XGBoost 3 refuses it" in graded
+        assert "the map metric counts every nonzero label as relevant" in graded and "XGBoost 3 refuses it" in graded
         (negative,) = checked(s3, b"-1 qid:1 1:1\n0 qid:1 1:2\n", validation=b"0 qid:1 1:1\n",
                               hyperparameters=RANK_NDCG, content_type="text/libsvm", version=version,
                               objective_metric="validation:ndcg")

@@ -184,20 +184,19 @@ def label_problems(labels: Sequence[float], hyperparameters: Mapping[str, str], 
 
 def _relevance(labels: Sequence[float], objective: str, metrics: set[str], version: str, where: str,
                found: Findings) -> None:
-    ndcg = objective == "rank:ndcg" or any(NDCG_METRIC.fullmatch(m) for m in metrics)
-    map_ = objective == "rank:map" or any(MAP_METRIC.fullmatch(m) for m in metrics)
+    ndcg = _ranking_use(objective, metrics, "ndcg", NDCG_METRIC)
+    map_ = _ranking_use(objective, metrics, "map", MAP_METRIC)
     xgboost3 = version.startswith("3.")
-    uses = " and ".join(u for u, on in (("ndcg", ndcg), ("map", map_)) if on)
     if ndcg:
         degree = next((v for v in labels if v < 0 or v != math.floor(v)), None)
         if degree is not None and xgboost3:
-            found.errors.append(f"{where}: label {degree:g} is not a relevance degree, which {uses} needs on the "
+            found.errors.append(f"{where}: label {degree:g} is not a relevance degree, which {ndcg} needs on the "
                                 f"{version} image: XGBoost fails every job (\"When using relevance degree as target, "
                                 "label must be either 0 or positive integer.\")")
             return
         high = next((v for v in labels if v > MAX_RELEVANCE), None)
         if high is not None and xgboost3:
-            found.errors.append(f"{where}: label {high:g} is above {MAX_RELEVANCE}, which {uses} refuses on the "
+            found.errors.append(f"{where}: label {high:g} is above {MAX_RELEVANCE}, which {ndcg} refuses on the "
                                 f"{version} image: XGBoost fails every job (\"Relevance degress must be lesser than "
                                 "or equal to 31 when the exponential NDCG gain function is used.\")")
             return
@@ -207,11 +206,19 @@ def _relevance(labels: Sequence[float], objective: str, metrics: set[str], versi
     if map_:
         graded = next((v for v in labels if v not in (0, 1)), None)
         if graded is not None and xgboost3:
-            found.errors.append(f"{where}: label {graded:g} is not binary, which {uses} needs on the {version} "
+            found.errors.append(f"{where}: label {graded:g} is not binary, which {map_} needs on the {version} "
                                 "image: XGBoost fails every job (\"map can only be used with binary labels.\")")
         elif graded is not None:
-            found.warnings.append(f"{where}: label {graded:g} is not binary: map counts every nonzero label as "
+            found.warnings.append(f"{where}: label {graded:g} is not binary: {map_} counts every nonzero label as "
                                   f"relevant (the {version} image trains on it; XGBoost 3 refuses it)")
+
+
+def _ranking_use(objective: str, metrics: set[str], name: str, metric: re.Pattern[str]) -> str:
+    """How the job uses ndcg or map, as a message names it ('' when it does not)."""
+    if objective == f"rank:{name}":
+        return objective
+    used = sorted(m for m in metrics if metric.fullmatch(m))
+    return f"the {used[0]} metric" if used else ""
 
 
 def _probabilities(labels: Sequence[float], objective: str, where: str, found: Findings) -> None:
