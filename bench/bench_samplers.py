@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import optuna
 
 from amt.local.engine import search
-from amt.local.engine.gp_sampler import GPSampler
 from amt.local.engine.ranges import parse_ranges
+from bench.gp_variants import variant
 from tests.engine.conftest import POST_RANGES
 
 CEILING = 0.89815  # the post's best; a 400-trial search on XGBoost 1.5.2 found nothing above it
@@ -237,7 +237,7 @@ def main() -> None:
     ap.add_argument("--parallel", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--samplers", nargs="+", default=["bayesian", "optuna-gp", "tpe", "random"])
-    ap.add_argument("--gp", default="{}", help="JSON keyword arguments for our GPSampler (experiments)")
+    ap.add_argument("--gp", default="{}", help="JSON switches of our sampler's variants (bench/gp_variants.py)")
     ap.add_argument("--xgb-python", default=os.environ.get("AMT_XGB152_PYTHON"),
                     help="a Python with XGBoost 1.5.2 (default: the 1.5-1 image's environment, created if needed)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/amt-xgb152-digits.json"))
@@ -258,7 +258,7 @@ def main() -> None:
     table = samplers(torch_ok)
     gp_kwargs = json.loads(args.gp)
     if gp_kwargs:
-        table["bayesian"] = lambda seed, ranges: GPSampler(ranges, seed=seed, **gp_kwargs)
+        table["bayesian"] = variant(**gp_kwargs)
     cache = Cache(args.cache)
     workers = [Worker(args.xgb_python) for _ in range(max(1, args.workers))]
     try:

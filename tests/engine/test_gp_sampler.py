@@ -13,6 +13,7 @@ import pytest
 from amt.local.engine import search
 from amt.local.engine.gp_sampler import _GP, GPSampler, _Coder, _copula, _kumaraswamy, uses_log
 from amt.local.engine.ranges import Range, parse_ranges
+from bench.gp_variants import VariantGPSampler
 from tests.engine.conftest import POST_RANGES
 
 MIXED_RANGES = {
@@ -148,7 +149,7 @@ def test_same_seed_same_trials_other_seed_other_trials() -> None:
 
 def test_parallel_asks_differ() -> None:
     ranges = _ranges(POST_RANGES)
-    study = optuna.create_study(sampler=GPSampler(ranges, seed=5, n_startup=4))
+    study = optuna.create_study(sampler=VariantGPSampler(ranges, seed=5, n_startup=4))
     for _ in range(8):
         trial = study.ask()
         study.tell(trial, _bowl(search.suggest(trial, ranges)))
@@ -247,8 +248,10 @@ def test_copula_and_warping() -> None:
 
 @pytest.mark.parametrize("pending", ["fantasies", "believer", "none"])
 def test_pending_trials_modes(pending: str) -> None:
+    # production's fantasies, and the benchmark's variants (bench/gp_variants.py)
     ranges = _ranges(POST_RANGES)
-    history = _run(GPSampler(ranges, seed=4, pending=pending), ranges, _bowl, total=16)
+    sampler = GPSampler(ranges, seed=4) if pending == "fantasies" else VariantGPSampler(ranges, seed=4, pending=pending)
+    history = _run(sampler, ranges, _bowl, total=16)
     assert len({tuple(sorted(h.items())) for h, _ in history}) == 16
     assert min(v for _, v in history[10:]) < min(v for _, v in history[:10])
 
@@ -257,7 +260,7 @@ def test_candidates_steps_and_faces() -> None:
     """Local steps at every scale asked for, and (``boundary``) candidates on the bounds of the
     continuous ranges, never of the integer one; all snapped to values a job can receive."""
     ranges = _ranges(POST_RANGES)
-    sampler = GPSampler(ranges, seed=3, boundary=300, local_scales=(0.005, 0.02, 0.08))
+    sampler = VariantGPSampler(ranges, seed=3, boundary=300, local_scales=(0.005, 0.02, 0.08))
     rng = np.random.default_rng(0)
     X = sampler._coder.snap(rng.random((12, sampler._coder.dim)))
     z = _copula(rng.random(12))
@@ -276,7 +279,7 @@ def test_candidates_steps_and_faces() -> None:
 
 def test_min_dist_keeps_proposals_apart() -> None:
     ranges = _ranges(POST_RANGES)
-    sampler = GPSampler(ranges, seed=6, min_dist=0.05)
+    sampler = VariantGPSampler(ranges, seed=6, min_dist=0.05)
     history = _run(sampler, ranges, _bowl, total=16)
     xs = np.array([sampler._coder.encode({k: float(v) for k, v in h.items()}) for h, _ in history])
     for i in range(10, len(xs)):
@@ -286,5 +289,14 @@ def test_min_dist_keeps_proposals_apart() -> None:
 def test_options_keep_determinism() -> None:
     ranges = _ranges(POST_RANGES)
     opts = {"boundary": 200, "min_dist": 0.01, "local_scales": (0.005, 0.02, 0.08), "noise0": 0.3}
-    runs = [_run(GPSampler(ranges, seed=s, **opts), ranges, _bowl, total=14) for s in (2, 2)]
+    runs = [_run(VariantGPSampler(ranges, seed=s, **opts), ranges, _bowl, total=14) for s in (2, 2)]
     assert runs[0] == runs[1]
+
+
+def test_the_benchmark_variant_with_no_switch_is_the_production_sampler() -> None:
+    # bench/gp_variants.py overrides the production steps: with its defaults it asks the same trials
+    ranges = _ranges(POST_RANGES)
+    production = _run(GPSampler(ranges, seed=8), ranges, _bowl, total=14)
+    assert _run(VariantGPSampler(ranges, seed=8), ranges, _bowl, total=14) == production
+    # and a switch changes what it asks
+    assert _run(VariantGPSampler(ranges, seed=8, output="standard"), ranges, _bowl, total=14) != production

@@ -275,56 +275,27 @@ def _ei(mu: np.ndarray, sd: np.ndarray, best: float, xi: float) -> np.ndarray:
 class GPSampler(BaseSampler):
     """Gaussian-process EI sampler over SageMaker ranges (see the module docstring).
 
-    The keyword options are the benchmark's switches (bench/bench_samplers.py ``--gp``): ``warping``
-    (Kumaraswamy input warping), ``output`` ("copula" ranks or "standard" z-scores), ``pending``
-    ("fantasies", "believer" or "none"), ``noisy_ei`` (the fitted noise in EI's spread), ``xi``,
-    ``local_scales`` (the steps of the candidates around the best trials), ``boundary`` (that many
-    extra candidates with continuous coordinates moved to their nearer bound), ``min_dist`` (no
-    proposal closer than this to a trial, in the unit cube), ``noise0`` (the noise prior's median).
-    The defaults are the figures' winners; the others lost on the benchmark (bench/README.md)."""
+    Its settings are the benchmark's winners (bench/README.md). The variants that lost (no warping,
+    z-scores for ranks, a kriging believer, EI without the noise, boundary candidates, a minimum
+    distance, an EI margin) are bench/gp_variants.py's, which overrides the steps below."""
 
-    def __init__(
-        self,
-        ranges: Sequence[Range],
-        seed: int | None = None,
-        *,
-        n_startup: int = 10,
-        n_candidates: int = 2000,
-        n_local: int = 1000,
-        xi: float = 0.0,
-        warping: bool = True,
-        output: str = "copula",
-        pending: str = "fantasies",
-        n_fantasies: int = 8,
-        noisy_ei: bool = True,
-        min_dist: float = 0.0,
-        boundary: int = 0,
-        local_scales: Sequence[float] = (0.02, 0.08),
-        noise0: float = 0.05,
-    ) -> None:
+    N_STARTUP = 10  # scrambled-Halton trials before the GP (warm-start parents count)
+    N_CANDIDATES = 2000  # uniform candidates of the cube
+    N_LOCAL = 1000  # Gaussian steps around the best five trials, shared by the scales
+    LOCAL_SCALES: tuple[float, ...] = (0.02, 0.08)
+    N_FANTASIES = 8  # outcome draws for the trials still running
+    NOISE0 = 0.05  # the noise prior's median
+    XI = 0.0  # EI's margin over the best
+
+    def __init__(self, ranges: Sequence[Range], seed: int | None = None) -> None:
         self._ranges = list(ranges)
         self._coder = _Coder(ranges)
         self._seed = int(np.random.SeedSequence().entropy) % 2**32 if seed is None else int(seed)  # type: ignore[arg-type]
-        self._n_startup = n_startup
-        self._n_candidates = n_candidates
-        self._n_local = n_local
-        self._xi = xi
-        self._warping = warping
-        self._output = output
-        self._pending = pending
-        self._n_fantasies = n_fantasies
-        self._noisy_ei = noisy_ei
-        self._min_dist = min_dist
-        self._boundary = boundary
-        self._local_scales = tuple(local_scales)
-        self._noise0 = noise0
         self._fallback = RandomSampler(seed=self._seed)
         self._categorical = [s for r, s in zip(ranges, self._coder.slices, strict=True) if r.kind == "Categorical"]
         self._warp_mask = np.zeros(self._coder.dim, dtype=bool)  # numeric coordinates
-        self._face_mask = np.zeros(self._coder.dim, dtype=bool)  # continuous ones: candidates on their bounds
         for r, s in zip(self._coder.ranges, self._coder.slices, strict=True):
             self._warp_mask[s.start] = r.kind != "Categorical"
-            self._face_mask[s.start] = r.kind not in ("Categorical", "Integer")
 
     def reseed_rng(self) -> None:
         self._fallback.reseed_rng()
@@ -352,7 +323,7 @@ class GPSampler(BaseSampler):
             elif t.state == TrialState.RUNNING:
                 pending.append(t)
         rng = np.random.default_rng([self._seed, trial.number])
-        if len(done) + len(pending) < self._n_startup or len(done) < 2:
+        if len(done) + len(pending) < self.N_STARTUP or len(done) < 2:
             x = self._startup_point(len(done) + len(pending))
         else:
             sign = 1.0 if study.direction == StudyDirection.MAXIMIZE else -1.0
@@ -373,53 +344,55 @@ class GPSampler(BaseSampler):
 
     def _candidates(self, X: np.ndarray, z: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Uniform points of the cube, plus Gaussian perturbations of the best few trials."""
-        cands = [rng.random((self._n_candidates, self._coder.dim))]
-        if self._n_local:
-            top = X[np.argsort(-z)[: min(5, len(z))]]
-            per = max(1, self._n_local // (len(self._local_scales) * len(top)))
-            for scale in self._local_scales:
-                local = np.clip(np.repeat(top, per, axis=0) + rng.normal(0, scale, (len(top) * per, X.shape[1])), 0, 1)
-                for s in self._categorical:  # neighbours in another category too
-                    flip = rng.random(len(local)) < 0.3
-                    local[flip, s] = rng.random((int(flip.sum()), s.stop - s.start))
-                cands.append(local)
-        if self._boundary:
-            pool = np.vstack(cands)
-            face = pool[rng.integers(0, len(pool), self._boundary)]
-            hit = (rng.random(face.shape) < 0.3) & self._face_mask
-            face = np.where(hit, np.round(face), face)
-            cands.append(face)
+        cands = [rng.random((self.N_CANDIDATES, self._coder.dim))]
+        top = X[np.argsort(-z)[: min(5, len(z))]]
+        per = max(1, self.N_LOCAL // (len(self.LOCAL_SCALES) * len(top)))
+        for scale in self.LOCAL_SCALES:
+            local = np.clip(np.repeat(top, per, axis=0) + rng.normal(0, scale, (len(top) * per, X.shape[1])), 0, 1)
+            for s in self._categorical:  # neighbours in another category too
+                flip = rng.random(len(local)) < 0.3
+                local[flip, s] = rng.random((int(flip.sum()), s.stop - s.start))
+            cands.append(local)
         return self._coder.snap(np.vstack(cands))
 
+    def _scores(self, y: np.ndarray) -> np.ndarray:
+        """What the GP models: the objective's ranks as normal scores."""
+        return _copula(y)
+
+    def _surrogate(self, X: np.ndarray, z: np.ndarray) -> _GP:
+        return _GP(X, z, self._warp_mask, self.NOISE0)
+
+    def _acquisition(self, gp: _GP, C: np.ndarray, z: np.ndarray, P: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray:
+        """Expected improvement of each candidate, with the fitted noise in its spread; with trials
+        running, averaged over fantasies: their outcomes drawn from the GP's joint posterior."""
+        if not len(P):
+            mu, var = gp.predict(C)
+            return _ei(mu, self._spread(gp, var), float(z.max()), self.XI)
+        m, cov = gp.joint(P)
+        cov = cov + gp.noise * np.eye(len(P))
+        draws = rng.multivariate_normal(m, (cov + cov.T) / 2, size=self.N_FANTASIES, method="eigh")
+        gp.condition(np.vstack([gp.X, P]), np.concatenate([z, draws[0]]))
+        mus, var = gp.predict(C, np.hstack([np.tile(z, (len(draws), 1)), draws]))
+        sd = self._spread(gp, var)
+        return np.mean([_ei(mu, sd, max(float(z.max()), float(f.max())), self.XI)
+                        for mu, f in zip(mus, draws, strict=True)], axis=0)
+
+    def _spread(self, gp: _GP, var: np.ndarray) -> np.ndarray:
+        """EI's spread: the fitted noise with the latent variance (the metric is noisy: a good region
+        deserves more than one draw)."""
+        return np.sqrt(var + gp.noise)
+
+    def _fresh(self, C: np.ndarray, seen: np.ndarray) -> np.ndarray:
+        """The candidates no trial has tried (asked or told) already."""
+        return ~(np.abs(C[:, None, :] - seen[None, :, :]).max(axis=2) < 1e-9).any(axis=1)
+
     def _propose(self, X: np.ndarray, y: np.ndarray, P: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        z = _copula(y) if self._output == "copula" else (y - y.mean()) / (y.std() or 1.0)
-        gp = _GP(X, z, self._warp_mask if self._warping else None, self._noise0)
+        z = self._scores(y)
+        gp = self._surrogate(X, z)
         C = self._candidates(X, z, rng)
-        seen = np.vstack([X, P]) if len(P) else X
-        extra = gp.noise if self._noisy_ei else 0.0
-        if not len(P) or self._pending == "none":
-            mu, var = gp.predict(C)
-            acq = _ei(mu, np.sqrt(var + extra), float(z.max()), self._xi)
-        elif self._pending == "believer":
-            believed, _ = gp.predict(P)
-            gp.condition(np.vstack([X, P]), np.concatenate([z, believed]))
-            mu, var = gp.predict(C)
-            acq = _ei(mu, np.sqrt(var + extra), float(z.max()), self._xi)
-        else:  # fantasies: average EI over outcomes of the running trials drawn from the posterior
-            m, cov = gp.joint(P)
-            cov = cov + gp.noise * np.eye(len(P))
-            draws = rng.multivariate_normal(m, (cov + cov.T) / 2, size=self._n_fantasies, method="eigh")
-            gp.condition(np.vstack([X, P]), np.concatenate([z, draws[0]]))
-            mus, var = gp.predict(C, np.hstack([np.tile(z, (len(draws), 1)), draws]))
-            sd = np.sqrt(var + extra)
-            acq = np.mean(
-                [_ei(mu, sd, max(float(z.max()), float(f.max())), self._xi) for mu, f in zip(mus, draws, strict=True)],
-                axis=0,
-            )
-        fresh = ~(np.abs(C[:, None, :] - seen[None, :, :]).max(axis=2) < 1e-9).any(axis=1)
-        if self._min_dist:
-            far = (((C[:, None, :] - seen[None, :, :]) ** 2).sum(axis=2) >= self._min_dist**2).all(axis=1)
-            fresh &= far
+        acq = self._acquisition(gp, C, z, P, rng)
+        fresh = self._fresh(C, np.vstack([X, P]) if len(P) else X)
         if fresh.any():
             acq = np.where(fresh, acq, -np.inf)
         return C[int(np.argmax(acq))]
