@@ -75,7 +75,7 @@ def plain_run(train: bytes, validation: bytes, trials: int, version: str = "1.5-
             }
             result = worker.request("train", {"hyperparameters": hyperparameters,
                                               "objective_metric": "validation:accuracy", "maximize": True})
-            return float(result["final_metrics"]["validation:accuracy"])
+            return float(result.final_metrics["validation:accuracy"])
 
         study = optuna.create_study(
             direction="maximize", sampler=optuna.samplers.TPESampler(seed=1, multivariate=True)

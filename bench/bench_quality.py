@@ -43,7 +43,7 @@ def score_here(hyperparameters: dict[str, str], train: bytes, validation: bytes)
     try:
         spec = {"hyperparameters": {**STATIC, **hyperparameters}, "objective_metric": "validation:accuracy",
                 "maximize": True}
-        return pool.submit("reference", spec).result()["final_metrics"]["validation:accuracy"]
+        return pool.submit("reference", spec).result().final_metrics["validation:accuracy"]
     finally:
         pool.shutdown()
 

@@ -8,7 +8,7 @@ The engine starts one per parallel training slot and talks to it over stdin/stdo
   (``amt_container.data``) into DMatrices that every trial reuses; the answer holds ``error`` when
   the container would refuse them.
 - ``("train", spec)``: one trial; ``spec`` holds the typed hyperparameters, the objective metric
-  and the tuner's rules (see ``stopping.py``). The answer is the outcome as a dict.
+  and the tuner's rules (see ``stopping.py``). The answer is its ``outcome.TrainingOutcome``.
 
 Anything the worker or xgboost prints goes to stderr: stdout carries only frames.
 """
@@ -23,6 +23,8 @@ import sys
 import time
 import warnings
 from typing import IO, Any
+
+from amt_container.outcome import TrainingOutcome
 
 HEADER = struct.Struct(">Q")
 CONTAINER_DATA_ROOT = "/opt/ml/input/data"
@@ -77,15 +79,14 @@ class Worker:
             self._weighted[weights] = self._read(weights)
         return self._weighted[weights]
 
-    def train(self, spec: dict[str, Any]) -> dict[str, Any]:
+    def train(self, spec: dict[str, Any]) -> TrainingOutcome:
         from amt_container.stopping import StopRule
-        from amt_container.training import TrainingOutcome, train
+        from amt_container.training import train
 
         started = time.time()
         matrices = self._matrices_for(spec["hyperparameters"])
         if isinstance(matrices, str):  # the container refuses the data as this trial reads it
-            return {**TrainingOutcome("Failed", failure_reason=f"ClientError: {matrices}").to_dict(), "start": started,
-                    "end": time.time()}
+            return TrainingOutcome.failed(f"ClientError: {matrices}", started)
         outcome = train(
             spec["hyperparameters"],
             matrices["train"],
@@ -93,7 +94,8 @@ class Worker:
             spec.get("objective_metric"),
             StopRule.from_spec(spec),
         )
-        return {**outcome.to_dict(), "start": started, "end": time.time()}
+        outcome.start = started  # the trial's time on its worker, a data re-read included
+        return outcome
 
 
 def _import_training_stack() -> None:

@@ -31,10 +31,10 @@ import io
 import tarfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from amt_container.metrics import CUSTOM_METRICS, custom_metric
+from amt_container.outcome import TrainingOutcome
 
 MODEL_FILE = "xgboost-model"
 METRIC_DECIMALS = 5  # EvaluationMonitor: f"{score:.5f}"
@@ -72,22 +72,6 @@ IGNORED = frozenset(
         "save_model_on_termination",
     }
 )
-
-
-@dataclass
-class TrainingOutcome:
-    status: str  # Completed | Failed | Stopped
-    failure_reason: str | None = None
-    stop_reason: str | None = None
-    history: dict[str, list[float]] = field(default_factory=dict)
-    final_metrics: dict[str, float] = field(default_factory=dict)
-    model_tar_gz: bytes | None = None
-    best_iteration: int | None = None
-    rounds: int = 0
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 # After each round: (round index, objective value or None) -> a stop reason, or None to go on.
@@ -169,11 +153,7 @@ class RoundLog:
 
 
 def _failed(message: str, started: float) -> TrainingOutcome:
-    return TrainingOutcome(
-        "Failed",
-        failure_reason=f"AlgorithmError: XGB train call failed with exception:\n {message}",
-        seconds=time.perf_counter() - started,
-    )
+    return TrainingOutcome.failed(f"AlgorithmError: XGB train call failed with exception:\n {message}", started)
 
 
 def train(hp: Mapping[str, Any], dtrain: Any, dvalidation: Any | None, objective_metric: str | None,
@@ -181,7 +161,7 @@ def train(hp: Mapping[str, Any], dtrain: Any, dvalidation: Any | None, objective
     """Train one job; never raises for the job's own failures."""
     import xgboost as xgb
 
-    started = time.perf_counter()
+    started = time.time()
     params, num_round, early_rounds, custom = xgb_params(hp)
     evals = [(dtrain, "train")] + ([(dvalidation, "validation")] if dvalidation is not None else [])
     stop: dict[str, str] = {}
@@ -250,5 +230,6 @@ def train(hp: Mapping[str, Any], dtrain: Any, dvalidation: Any | None, objective
         model_tar_gz=model_tar_gz(bytes(bst.save_raw())),
         best_iteration=best_iteration,
         rounds=rounds,
-        seconds=time.perf_counter() - started,
+        start=started,
+        end=time.time(),
     )

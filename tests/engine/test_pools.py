@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from amt.local.engine.pools import PoolRequest
+from amt_container.outcome import TrainingOutcome
 from tests.engine.conftest import IMAGE, run, trials, tuning_request
 
 
@@ -21,24 +22,13 @@ class FakePool:
         self.shut = False
         FakePool.made.append(self)
 
-    def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[dict[str, Any]]:
+    def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[TrainingOutcome]:
         self.submitted.append(trial)
         score = float(spec["hyperparameters"]["eta"])
-        future: cf.Future[dict[str, Any]] = cf.Future()
-        future.set_result(
-            {
-                "status": "Completed",
-                "failure_reason": None,
-                "stop_reason": None,
-                "history": {"validation:accuracy": [score / 2, score]},
-                "final_metrics": {"validation:accuracy": score},
-                "model_tar_gz": None,
-                "best_iteration": 1,
-                "rounds": 2,
-                "start": time.time(),
-                "end": time.time(),
-            }
-        )
+        future: cf.Future[TrainingOutcome] = cf.Future()
+        future.set_result(TrainingOutcome("Completed", history={"validation:accuracy": [score / 2, score]},
+                                          final_metrics={"validation:accuracy": score}, best_iteration=1, rounds=2,
+                                          start=time.time(), end=time.time()))
         return future
 
     def request_stop(self, trial: str) -> None:

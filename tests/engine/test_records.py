@@ -12,6 +12,7 @@ from amt.local.engine import LocalSageMakerError
 from amt.local.engine.pools import PoolRequest, image_pool
 from amt.local.engine.records import StateStore
 from amt.local.engine.storage import Channel
+from amt_container.outcome import TrainingOutcome
 from tests.engine.conftest import IMAGE, tuning_request
 
 ARN = "arn:aws:sagemaker:us-east-1:123456789012"
@@ -135,7 +136,7 @@ def train_1_5(digits_csv):
                 "validation": Channel("text/csv", (("validation.csv", validation),))}
     pool = image_pool(PoolRequest(IMAGE, channels, size=1, slots=1))
 
-    def run(hp: dict[str, str]) -> dict:
+    def run(hp: dict[str, str]) -> TrainingOutcome:
         return pool.submit("amt-trial", {"hyperparameters": hp, "objective_metric": "validation:accuracy",
                                          "maximize": True}).result()
 
@@ -158,19 +159,19 @@ POST_STATIC = {
 
 def test_accuracy_is_one_minus_merror_and_final_is_last_round(train_1_5) -> None:
     out = train_1_5(POST_STATIC)
-    assert out["status"] == "Completed"
-    acc, merr = out["history"]["validation:accuracy"], out["history"]["validation:merror"]
-    assert set(out["history"]) == {"train:accuracy", "train:merror", "validation:accuracy", "validation:merror"}
+    assert out.status == "Completed"
+    acc, merr = out.history["validation:accuracy"], out.history["validation:merror"]
+    assert set(out.history) == {"train:accuracy", "train:merror", "validation:accuracy", "validation:merror"}
     assert np.allclose(np.array(acc), 1 - np.array(merr), atol=2e-5)
     # early stopping: 5 rounds without improvement after the best; the final metric is the last round's
-    assert len(acc) < 200 and out["best_iteration"] == len(acc) - 6
-    assert out["final_metrics"]["validation:accuracy"] == acc[-1] <= max(acc)
+    assert len(acc) < 200 and out.best_iteration == len(acc) - 6
+    assert out.final_metrics["validation:accuracy"] == acc[-1] <= max(acc)
     # the post's baseline, exactly as SageMaker reported it
-    assert out["final_metrics"]["validation:accuracy"] == 0.84815
+    assert out.final_metrics["validation:accuracy"] == 0.84815
     import io
     import tarfile
 
-    with tarfile.open(fileobj=io.BytesIO(out["model_tar_gz"])) as tar:
+    with tarfile.open(fileobj=io.BytesIO(out.model_tar_gz)) as tar:
         assert tar.getnames() == ["xgboost-model"] and tar.extractfile("xgboost-model").read()
 
 
@@ -192,7 +193,7 @@ def test_accuracy_is_one_minus_merror_and_final_is_last_round(train_1_5) -> None
 )
 def test_bad_hyperparameters_fail_like_the_container(train_1_5, hp, reason) -> None:
     out = train_1_5(hp)
-    assert out["status"] == "Failed" and out["failure_reason"].startswith(reason)
+    assert out.status == "Failed" and (out.failure_reason or "").startswith(reason)
 
 
 # --- sample events -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from amt.local.images import workers
+from amt_container.outcome import TrainingOutcome
 
 
 class FakeProcess:
@@ -24,7 +25,7 @@ class FakeProcess:
             FakeProcess.crash_once, self.alive = False, False
             raise workers.WorkerCrashed("the training process exited unexpectedly (exit code -9)")
         self.trials += 1
-        return {"status": "Completed", "slot": spec["slot"]}
+        return TrainingOutcome("Completed", rounds=spec["slot"])  # (the slot, to tell the trials apart)
 
     def close(self) -> None:
         self.alive = False
@@ -44,8 +45,8 @@ def test_a_jobs_workers_serve_its_trials_and_go_back_to_the_farm(monkeypatch, tm
     results += [pool.submit(f"t{i}", {"slot": i}).result() for i in range(3, 6)]
     pool.shutdown()
     # Then the crash fails that trial only, a fresh process takes its place, the others all complete
-    assert crashed["status"] == "Failed" and "exit code -9" in crashed["failure_reason"]
-    assert [r["slot"] for r in results] == [0, 1, 3, 4, 5]
+    assert crashed.status == "Failed" and "exit code -9" in (crashed.failure_reason or "")
+    assert [r.rounds for r in results] == [0, 1, 3, 4, 5]
     # And at the end the job's two live workers wait in the farm for the next job (the dead one does not)
     back = [farm.acquire(env), farm.acquire(env)]
     assert all(w.alive for w in back) and sum(w.trials for w in back) >= 3

@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from amt.local.engine.plan import TuningPlan
@@ -24,6 +25,7 @@ from amt.local.engine.storage import Channel, ObjectStore, read_channels
 from amt.local.engine.training_job import TrainingJob, captured
 from amt.local.engine.tuning_job import TuningJob, TuningProgress
 from amt.local.engine.tuning_run import TuningRun
+from amt_container.outcome import TrainingOutcome
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,7 @@ class Coordinator:
         try:
             channels = read_channels(self.storage, job.definition)
         except Exception as e:  # noqa: BLE001 - any download problem fails the job
-            self.end_training_job(job, {"status": "Failed", "failure_reason": f"ClientError: {e}", "end": now()})
+            self.end_training_job(job, TrainingOutcome.failed(f"ClientError: {e}"))
             return
         with self.registry.lock:
             job.secondary_status, job.training_start_time = "Training", now()
@@ -175,26 +177,25 @@ class Coordinator:
             finally:
                 pool.shutdown()
         except Exception as e:  # noqa: BLE001
-            result = {"status": "Failed", "failure_reason": f"InternalServerError: {e}", "end": now()}
+            result = TrainingOutcome.failed(f"InternalServerError: {e}")
         self.end_training_job(job, result)
 
-    def end_training_job(self, job: TrainingJob, result: dict, metric: str | None = None) -> float | None:
+    def end_training_job(self, job: TrainingJob, result: TrainingOutcome, metric: str | None = None) -> float | None:
         """Record an ended job (trial or standalone): status, metrics, model artifact, event.
         Returns the objective (``metric``'s final value) of a trial that has one."""
-        status = result["status"]
         model_uri = None
-        if result.get("model_tar_gz") and status != "Failed":
+        if result.model_tar_gz and result.status != "Failed":
             output = job.definition["OutputDataConfig"]["S3OutputPath"]
             model_uri = f"{output.rstrip('/')}/{job.name}/output/model.tar.gz"
             try:
-                self.storage.put(model_uri, result["model_tar_gz"])
+                self.storage.put(model_uri, result.model_tar_gz)
             except Exception as e:  # noqa: BLE001 - SageMaker fails a job whose upload fails
-                status, result["failure_reason"], model_uri = "Failed", f"ClientError: model upload failed: {e}", None
-        final = result.get("final_metrics") or {}
-        objective = final.get(metric) if metric and status != "Failed" else None
+                result = replace(result, status="Failed", failure_reason=f"ClientError: model upload failed: {e}")
+                model_uri = None
+        objective = result.final_metrics.get(metric) if metric and result.status != "Failed" else None
         with self.registry.lock:
-            job.end(result, status=status, objective=objective, scored=bool(metric), model_uri=model_uri)
-            self.registry.save_metrics(job.name, captured(result.get("history") or {}))
+            job.end(result, objective=objective, scored=bool(metric), model_uri=model_uri)
+            self.registry.save_metrics(job.name, captured(result.history))
             self.registry.save(job)
             job.stopper = None
         self.registry.announce(job)

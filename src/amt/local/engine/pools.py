@@ -29,6 +29,7 @@ import amt.local.engine.algorithm as algorithm
 from amt.local.engine.storage import Channel
 from amt.local.images import TrainerPool, image_for_uri, prepare_image
 from amt.local.images.workers import WorkerCrashed, WorkerFarm, shared_farm
+from amt_container.outcome import TrainingOutcome
 from amt_pipeline.run.xgboost_rules import ContainerUserError
 
 
@@ -45,7 +46,7 @@ class PoolRequest:
 
 
 class TrialPool(Protocol):
-    def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[dict[str, Any]]:
+    def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[TrainingOutcome]:
         """Train one trial: ``spec`` holds its string ``hyperparameters``, ``objective_metric``,
         ``maximize`` and the tuner's ``median`` and ``rungs`` (see amt_container.stopping)."""
         ...
@@ -74,14 +75,10 @@ def image_of(definition: Mapping[str, Any]) -> str:
     return (definition.get("AlgorithmSpecification") or {}).get("TrainingImage", "")
 
 
-def failed(reason: str) -> dict[str, Any]:
-    t = time.time()
-    return {"status": "Failed", "failure_reason": reason, "history": {}, "final_metrics": {}, "start": t, "end": t}
-
-
-def _done(result: dict[str, Any]) -> cf.Future[dict[str, Any]]:
-    future: cf.Future[dict[str, Any]] = cf.Future()
-    future.set_result(result)
+def _failed(reason: str) -> cf.Future[TrainingOutcome]:
+    """A trial the pool fails before any worker takes it."""
+    future: cf.Future[TrainingOutcome] = cf.Future()
+    future.set_result(TrainingOutcome.failed(reason, start=time.time()))
     return future
 
 
@@ -100,13 +97,13 @@ class ImageTrialPool:
             self._channel_error = workers[0].load(load)
         self._trainer = TrainerPool(farm, env, load, workers, self._scratch)
 
-    def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[dict[str, Any]]:
+    def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[TrainingOutcome]:
         if self._channel_error:
-            return _done(failed(f"ClientError: {self._channel_error}"))
+            return _failed(f"ClientError: {self._channel_error}")
         try:
             hyperparameters = algorithm.parse_hyperparameters(spec["hyperparameters"], self._version)
         except ContainerUserError as e:
-            return _done(failed(f"ClientError: {e}"))
+            return _failed(f"ClientError: {e}")
         return self._trainer.submit(trial, {**spec, "hyperparameters": hyperparameters})
 
     def request_stop(self, trial: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from amt.local.engine.records import StoredRecord, drop_none, now, tags_dict, to_datetime, to_millis
+from amt_container.outcome import TrainingOutcome
 from amt_pipeline.run.xgboost_algorithm import METRIC_DIRECTIONS
 
 
@@ -111,27 +112,25 @@ class TrainingJob(StoredRecord):
             tags=list(tags or []),
         )
 
-    def end(
-        self, result: dict[str, Any], *, status: str, objective: float | None, scored: bool, model_uri: str | None
-    ) -> None:
-        """Record how the job ended (``result`` as the worker returns it); ``scored`` for trials."""
+    def end(self, result: TrainingOutcome, *, objective: float | None, scored: bool, model_uri: str | None) -> None:
+        """Record how the job ended (its outcome, as the worker or the engine made it); ``scored`` for trials."""
         t = now()
-        self.status = status
-        if status in ("Completed", "Failed"):
-            self.secondary_status = status
+        self.status = result.status
+        if result.status in ("Completed", "Failed"):
+            self.secondary_status = result.status
         else:
-            self.secondary_status = "MaxRuntimeExceeded" if result.get("stop_reason") == "MaxRuntime" else "Stopped"
-        self.training_start_time = result.get("start") or self.training_start_time
-        self.training_end_time = result.get("end") or t
+            self.secondary_status = "MaxRuntimeExceeded" if result.stop_reason == "MaxRuntime" else "Stopped"
+        self.training_start_time = result.start or self.training_start_time
+        self.training_end_time = result.end or t
         self.last_modified_time = t
-        self.failure_reason = result.get("failure_reason")
-        self.final_metrics = captured(result.get("final_metrics") or {})
+        self.failure_reason = result.failure_reason
+        self.final_metrics = captured(result.final_metrics)
         self.objective = objective
         self.objective_status = ("Succeeded" if objective is not None else "Failed") if scored else None
-        self.stop_reason = result.get("stop_reason")
+        self.stop_reason = result.stop_reason
         self.model_artifact = model_uri
-        self.rounds = result.get("rounds")
-        self.best_iteration = result.get("best_iteration")
+        self.rounds = result.rounds
+        self.best_iteration = result.best_iteration
 
     def _transitions(self) -> list[dict[str, Any]]:
         start, end = self.training_start_time, self.training_end_time

@@ -30,6 +30,7 @@ from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
 from amt.local.engine.training_job import TrainingJob
 from amt.local.engine.tuning_job import TuningJob
+from amt_container.outcome import TrainingOutcome
 
 CONVERGENCE_MIN_TRIALS = 20
 CONVERGENCE_REL_TOL = 1e-3
@@ -44,24 +45,12 @@ class TrialBook(Protocol):
 
     def new_trial(self, job: TuningJob, index: int, hps: dict, tuned: dict, pool: TrialPool) -> TrainingJob: ...
 
-    def end_training_job(self, job: TrainingJob, result: dict, metric: str | None = None) -> float | None: ...
+    def end_training_job(self, job: TrainingJob, result: TrainingOutcome, metric: str | None = None
+                         ) -> float | None: ...
 
     def complete(self, job: TuningJob, reason: str, **details: Any) -> None: ...
 
     def progress(self, job: TuningJob) -> None: ...
-
-
-def _failed(e: Exception) -> dict[str, Any]:
-    """The result of a trial whose worker died (the trial fails, the job goes on)."""
-    return {
-        "status": "Failed",
-        "failure_reason": f"InternalServerError: {type(e).__name__}: {e}",
-        "history": {},
-        "final_metrics": {},
-        "model_tar_gz": None,
-        "start": None,
-        "end": now(),
-    }
 
 
 def converged(objectives: Sequence[float], maximize: bool) -> bool:
@@ -93,7 +82,7 @@ class TuningRun:
         self.trials: list[TrainingJob] = []
         self.asked: dict[int, optuna.Trial] = {}
         self.inflight: dict[cf.Future, int] = {}
-        self.finished: dict[int, dict] = {}
+        self.finished: dict[int, tuple[TrainingOutcome, float | None]] = {}  # trial -> (outcome, objective)
         self.curves: list[list[float]] = []
         self.best: float | None = None
         self.not_improving = 0
@@ -184,10 +173,9 @@ class TuningRun:
         """Tell optuna the next trial in order, if it has ended."""
         if self.told not in self.finished:
             return False
-        result = self.finished.pop(self.told)
+        result, objective = self.finished.pop(self.told)
         trial = self.asked.pop(self.told)
-        objective = result.get("objective")
-        if result["status"] == "Failed" or objective is None:
+        if result.status == "Failed" or objective is None:
             self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
         else:
             self.study.tell(trial, objective)
@@ -195,8 +183,8 @@ class TuningRun:
         self.told += 1
         return True
 
-    def _learn(self, result: dict, objective: float) -> None:
-        curve = result["history"].get(self.plan.metric)
+    def _learn(self, result: TrainingOutcome, objective: float) -> None:
+        curve = result.history.get(self.plan.metric)
         if curve:
             self.curves.append(curve)
         if search.improves(objective, self.best, self.plan.maximize):
@@ -238,7 +226,7 @@ class TuningRun:
             try:
                 result = future.result()
             except Exception as e:  # noqa: BLE001 - a dead worker fails its trial only
-                result = _failed(e)
-            result["objective"] = self.coordinator.end_training_job(self.trials[i], result, self.plan.metric)
-            self.finished[i] = result
+                result = TrainingOutcome.failed(f"InternalServerError: {type(e).__name__}: {e}")
+            objective = self.coordinator.end_training_job(self.trials[i], result, self.plan.metric)
+            self.finished[i] = result, objective
             self.coordinator.progress(self.job)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from amt.local.images.environment import ImageEnvironment
+from amt_container.outcome import TrainingOutcome
 
 log = logging.getLogger(__name__)
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from amt_container.serve import main; main()"
@@ -164,26 +165,20 @@ class TrainerPool:
     def request_stop(self, trial: str) -> None:
         self.stop_file(trial).touch()
 
-    def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[dict[str, Any]]:
+    def submit(self, trial: str, spec: dict[str, Any]) -> cf.Future[TrainingOutcome]:
         return self._executor.submit(self._train, {**spec, "stop_file": str(self.stop_file(trial))})
 
-    def _train(self, spec: dict[str, Any]) -> dict[str, Any]:
+    def _train(self, spec: dict[str, Any]) -> TrainingOutcome:
         started = time.time()
         worker = self._free.get()  # one per executor thread: never waits
         try:
             error = worker.load(self._load)
-            result: dict[str, Any] = (
-                {"status": "Failed", "failure_reason": f"ClientError: {error}", "start": started, "end": time.time()}
-                if error else worker.request("train", spec))
+            result: TrainingOutcome = (TrainingOutcome.failed(f"ClientError: {error}", started) if error
+                                       else worker.request("train", spec))
         except WorkerCrashed as e:
             worker.close()
             self._give_back(self._farm.acquire(self._env))  # a fresh process for the next trial
-            return {
-                "status": "Failed",
-                "failure_reason": f"AlgorithmError: {e}",
-                "start": started,
-                "end": time.time(),
-            }
+            return TrainingOutcome.failed(f"AlgorithmError: {e}", started)
         self._give_back(worker)
         return result
 
