@@ -34,8 +34,8 @@ def test_it_shows_the_summary_in_words_first():
     ri = report_input(50, baseline=0.848)
     page = render_report(ri)
     summary = page[page.index("<section id='summary'>") : page.index("</section>")]
-    assert "Best trial <b>xgb-digits-" in summary and "validation:accuracy = 0.9" in summary
-    assert "Baseline xgb-digits-baseline: 0.848" in summary and "better than" in summary
+    assert "Best trial <b><bdi>xgb-digits-" in summary and "validation:accuracy = 0.9" in summary
+    assert "Baseline <bdi>xgb-digits-baseline</bdi>: 0.848" in summary and "better than" in summary
     assert "class='warning'>eta: the best trial" in summary
 
 
@@ -74,7 +74,7 @@ def test_every_chart_the_issue_asks_for_is_specified():
     assert "prefix" in columns["TrainingJobArn"]  # the ARN is the prefix + the job's name
     # And the tables and downloads are there (the trials' CSV and JSON are built in the page)
     top = page[page.index("<table id='top-trials'>") : page.index("</table>", page.index("top-trials"))]
-    assert top.count("<tr><td class='num'>") == 10 and "<th>train:accuracy</th>" in top
+    assert top.count("<tr><td class='num'>") == 10 and "<th><bdi>train:<wbr>accuracy</bdi></th>" in top
     for name in ("csv", "json", "next", "summary"):
         assert f"id='download-{name}'" in page and name in payload["downloads"]
     assert "text" not in payload["downloads"]["csv"] and "value" not in payload["downloads"]["json"]

@@ -113,6 +113,13 @@ def compose_notification(summary: dict[str, Any], report_url: str) -> tuple[str,
         lines.append("Best hyperparameters:")
         for key, value in (best.get("hyperparameters") or {}).items():
             lines.append(f"  {ascii_text(key, single_line=True)} = {_number(value)}")
+        overall = summary.get("overall_best") or {}
+        if overall.get("objective") is not None and overall.get("training_job_name") != best.get("training_job_name"):
+            lines.append(
+                f"Best including the warm-start parents: {_number(overall['objective'])} "
+                f"({ascii_text(overall.get('training_job_name'), single_line=True)}, tuning job "
+                f"{ascii_text(overall.get('tuning_job_name'), single_line=True)})"
+            )
     else:
         lines.append("Best objective: none (no training job reported an objective)")
     baseline = summary.get("baseline") or {}
@@ -122,10 +129,15 @@ def compose_notification(summary: dict[str, Any], report_url: str) -> tuple[str,
         tuned = _number(best.get("objective")) if best else "n/a"
         lines.append(f"Baseline vs tuned: {_number(baseline['objective'])} -> {tuned}")
         if gain and gain.get("absolute") is not None:
+            # gain is "how much better" (positive: better); say how the objective itself moved.
+            minimize = summary.get("objective_direction") == "Minimize"
+            moved = -gain["absolute"] if minimize else gain["absolute"]
             relative = gain.get("relative")
-            rel = f" ({relative:+.2%})" if isinstance(relative, float) and math.isfinite(relative) else ""
+            rel = (f" ({(-relative if minimize else relative):+.2%})"
+                   if isinstance(relative, float) and math.isfinite(relative) else "")
             word = "better" if gain.get("tuned_is_better") else "not better"
-            lines.append(f"Tuned is {word} than the baseline by {gain['absolute']:+.6g}{rel}")
+            lines.append(f"Tuned is {word} than the baseline: {_number(abs(moved))} "
+                         f"{'higher' if moved >= 0 else 'lower'}{rel}; {'lower' if minimize else 'higher'} is better")
     elif baseline:
         lines.append("")
         lines.append(

@@ -9,14 +9,25 @@ text: HTML-escaped in markup, ``<``/``>``/``&`` escaped as ``\\u003c``... in the
 JSON, drawn as text by Vega, and escaped again by Vega-Tooltip. A Content
 Security Policy lets only this page's own scripts run (by hash) and forbids
 every fetch, so even a mistake here could not load or send anything.
+
+Why not a Jinja2 template with autoescape (issue 22 asked): escaping is not the
+rule here. Job text must also have its bidirectional controls made visible,
+be isolated in ``<bdi>`` and be cut with the rest in a tooltip
+(report.safe_text), and the same text reaches Vega as data, where no HTML
+template acts. Autoescape would make only the easy half automatic, and each
+section built as a fragment would have to be marked safe anyway. So there is
+one rule instead of discipline: every job-supplied value in markup goes
+through ``text_html`` (``_e`` here and in report.sections) or ``cell_html``,
+and in the page's script through ``visibleControls``; the browser tests render
+hostile text into every place and search what the reader sees.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
+import re
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
@@ -28,7 +39,7 @@ from amt_pipeline.report.frame import ChartData, chart_data
 from amt_pipeline.report.notification import counted_statuses
 from amt_pipeline.report.page_data import compact_rows, derived_columns
 from amt_pipeline.report.page_script import PAGE_SCRIPT
-from amt_pipeline.report.safe_text import CELL_STYLE, cell_html
+from amt_pipeline.report.safe_text import CELL_STYLE, cell_html, text_html, visible_controls
 from amt_pipeline.report.sections import failures_html, filters_html, spend_html
 from amt_pipeline.trials.analysis import rank_trials
 from amt_pipeline.trials.failures import most_failed
@@ -39,6 +50,7 @@ from amt_pipeline.trials.table import METRIC_PREFIX, metric_columns
 ASSET_PACKAGE = "amt_pipeline.report"
 VEGA_BUNDLE = "vega-bundle.min.js"
 TOP_N = 10
+LONG_HEADER = 60  # characters; a longer (job-supplied) header is cut as any job text (safe_text.cell_html)
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1180px;
@@ -51,9 +63,11 @@ h1{font-size:1.5rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;bor
 table{border-collapse:collapse;font-size:.9rem}
 td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left}
 th{background:#f4f4f4} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.downloads a{margin-right:1rem}.chart{margin:1rem 0;overflow-x:auto}
+.downloads a{margin-right:1rem}
+div.chart,div.chart.vega-embed{display:block;margin:1rem 0;overflow-x:auto;max-width:100%}
+.wide{overflow-x:auto}
 dl.totals{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dl.totals dt{font-weight:600}
-form.filters{position:sticky;top:0;z-index:2;background:#f7f9fc;border:1px solid #dde3ec;padding:.4rem .8rem;
+form.filters{position:sticky;top:0;z-index:1001;background:#f7f9fc;border:1px solid #dde3ec;padding:.4rem .8rem;
 display:flex;flex-wrap:wrap;gap:.3rem 1.4rem;align-items:center;font-size:.9rem}
 ul.columns{columns:3;font-size:.85rem} td.reason,span.reason{overflow-wrap:anywhere}
 """ + CELL_STYLE
@@ -85,8 +99,7 @@ def _bundle_hash() -> str:
     return _csp_hash(vega_bundle())
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+_e = text_html  # every job-supplied text in markup: report.safe_text's one rule
 
 
 def _num(value: Any, digits: int = 5) -> str:
@@ -115,12 +128,12 @@ def _summary_html(summary: dict[str, Any]) -> str:
         f"<b>{_e(summary.get('objective_name'))}</b> ({_e(summary.get('objective_direction'))})</p>"
     ]
     if summary.get("failure_reason"):
-        parts.append(f"<p class='error'>The tuning job reports: {_e(summary['failure_reason'])}</p>")
+        parts.append(f"<p class='error'>The tuning job reports: {cell_html(summary['failure_reason'])}</p>")
     best = summary.get("best")
     if best:
         hps = ", ".join(f"{_e(k)} = {_num(v)}" for k, v in best["hyperparameters"].items())
         parts.append(
-            f"<p>Best trial <b>{_e(best['training_job_name'])}</b> reached "
+            f"<p>Best trial <b>{cell_html(best['training_job_name'])}</b> reached "
             f"<b>{_e(summary.get('objective_name'))} = {_num(best['objective'])}</b> with {hps}.</p>"
         )
     else:
@@ -133,20 +146,11 @@ def _summary_html(summary: dict[str, Any]) -> str:
         )
     baseline, gain = summary.get("baseline"), summary.get("gain_over_baseline")
     if baseline and baseline.get("objective") is not None:
-        if gain:
-            relative = f" ({gain['relative']:+.2%})" if gain.get("relative") is not None else ""
-            verdict = "better than" if gain["tuned_is_better"] else "no better than"
-            parts.append(
-                f"<p>Baseline {_e(baseline['training_job_name'])}: {_num(baseline['objective'])}; tuned is "
-                f"{verdict} the baseline by {gain['absolute']:+.5f}{relative}.</p>"
-            )
-        else:
-            parts.append(
-                f"<p>Baseline {_e(baseline['training_job_name'])}: {_num(baseline['objective'])}.</p>"
-            )
+        parts.append(f"<p>Baseline {cell_html(baseline['training_job_name'])}: {_num(baseline['objective'])}"
+                     + (f"; {_e(gain_sentence(summary))}" if gain else "") + ".</p>")
     elif baseline:
         parts.append(
-            f"<p class='muted'>The baseline job {_e(baseline['training_job_name'])} "
+            f"<p class='muted'>The baseline job {cell_html(baseline['training_job_name'])} "
             f"({_e(baseline.get('status'))}) has no objective value.</p>"
         )
     else:
@@ -158,7 +162,26 @@ def _summary_html(summary: dict[str, Any]) -> str:
         f"<p>{summary.get('trial_count', 0)} training jobs: {counted or 'none'}; "
         f"{summary.get('scored_trial_count', 0)} with an objective.</p>"
     )
+    others = summary.get("other_jobs") or []
+    if others:
+        parts.append("<ul id='other-jobs'>" + "".join(
+            f"<li>{_e(j['role'])} {cell_html(j['tuning_job_name'])}: {j['trial_count']} training jobs, "
+            f"{j['scored_trial_count']} with an objective"
+            + (f", best {_num(j['best_objective'])}" if j.get("best_objective") is not None else "") + "</li>"
+            for j in others) + "</ul>")
     return "\n".join(parts)
+
+
+def gain_sentence(summary: dict[str, Any]) -> str:
+    """'the best tuned trial is better than the baseline: 0.0123 lower (-3.05 %); lower is better'."""
+    gain = summary["gain_over_baseline"]
+    minimize = summary.get("objective_direction") == "Minimize"
+    moved = gain["absolute"] if not minimize else -gain["absolute"]  # the objective's own change
+    way = "higher" if moved >= 0 else "lower"
+    relative = f" ({moved / abs(summary['baseline']['objective']):+.2%})" if summary["baseline"]["objective"] else ""
+    verdict = "better than" if gain["tuned_is_better"] else "no better than"
+    return (f"the best tuned trial is {verdict} the baseline: {_num(abs(moved))} {way}{relative}; "
+            f"{'lower' if minimize else 'higher'} is better")
 
 
 def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
@@ -172,7 +195,7 @@ def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
     objective_name = summary.get("objective_name") or "objective"
     metrics = [c for c in metric_columns(report_input.all_trials) if c != METRIC_PREFIX + objective_name]
     head = "".join(
-        f"<th>{_e(h)}</th>"
+        f"<th>{_header(h)}</th>"
         for h in [
             "#",
             "Training job",
@@ -186,9 +209,9 @@ def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
     )
     body = []
     for i, row in enumerate(ranked, 1):
-        cells = [f"<td class='num'>{i}</td>", f"<td>{_e(row.get('TrainingJobName'))}</td>"]
+        cells = [f"<td class='num'>{i}</td>", f"<td>{cell_html(row.get('TrainingJobName'))}</td>"]
         if multiple:
-            cells.append(f"<td>{_e(row.get('TuningJobName'))}</td>")
+            cells.append(f"<td>{cell_html(row.get('TuningJobName'))}</td>")
         cells.append(f"<td class='num'>{_num(row.get('FinalObjectiveValue'))}</td>")
         for name in params:
             value = row.get(name)
@@ -200,13 +223,23 @@ def _top_table(report_input: ReportInput, summary: dict[str, Any]) -> str:
                 and value.is_integer()
             ):
                 value = int(value)
-            shown = cell_html(value) if isinstance(value, str) else _num(value)  # a categorical value: safe_text
-            cells.append(f"<td class='num'>{shown}</td>")
+            if isinstance(value, str):  # a categorical value: job text (safe_text), it may wrap
+                cells.append(f"<td>{cell_html(value)}</td>")
+            else:
+                cells.append(f"<td class='num'>{_num(value)}</td>")
         cells += [f"<td class='num'>{_num(row.get(c))}</td>" for c in metrics]
-        cells.append(f"<td>{_e(row.get('TrainingJobStatus'))}</td>")
+        cells.append(f"<td class='word'>{_e(row.get('TrainingJobStatus'))}</td>")
         cells.append(f"<td class='num'>{_num(row.get('TrainingElapsedTimeSeconds'), 0)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table id='top-trials'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f"<div class='wide'><table id='top-trials'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}"
+            "</tbody></table></div>")
+
+
+def _header(name: str) -> str:
+    """A column header that may break after '_', ':' or '-' (validation:|accuracy), never inside a word."""
+    if len(name) > LONG_HEADER:
+        return cell_html(name)
+    return "<bdi>" + re.sub(r"([_:\-])", r"\1<wbr>", text_html(name)) + "</bdi>"
 
 
 def _boundaries_html(summary: dict[str, Any]) -> str:
@@ -215,14 +248,14 @@ def _boundaries_html(summary: dict[str, Any]) -> str:
         if f.get("kind") == "Categorical":
             now = ", ".join(cell_html(v) for v in f.get("values", []))
             rows.append(
-                f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{now}</td>"
+                f"<tr><td>{cell_html(f['name'])}</td><td>{now}</td><td>{now}</td>"
                 f"<td>most common among the best: {cell_html(f.get('most_common_in_top', 'n/a'))}</td></tr>"
             )
             continue
         now = f"{_num(f.get('min_value'))} &ndash; {_num(f.get('max_value'))} ({_e(f.get('scaling'))})"
         nxt = f"{_num(f.get('suggested_min_value'))} &ndash; {_num(f.get('suggested_max_value'))}"
         rows.append(
-            f"<tr><td>{_e(f['name'])}</td><td>{now}</td><td>{nxt}</td><td>{_e(f.get('message'))}</td></tr>"
+            f"<tr><td>{cell_html(f['name'])}</td><td>{now}</td><td>{nxt}</td><td>{_e(f.get('message'))}</td></tr>"
         )
     if not rows:
         return ""
@@ -237,14 +270,14 @@ def _chart_fields(data: ChartData, report_input: ReportInput) -> dict[str, Any]:
     fields = [{"field": p.field, "column": p.name, "categorical": p.kind == "Categorical"} for p in data.params]
     fields += [{"field": m.field, "column": m.column, "categorical": False} for m in data.metrics]
     derived = derived_columns(data.trials, ["trial", "best_so_far", "rank", "pct", "slot", "shown"])
-    return {"tuning_job": report_input.tuning_job_name, "fields": fields, "derived": derived}
+    return {"tuning_job": visible_controls(report_input.tuning_job_name), "fields": fields, "derived": derived}
 
 
 def _baseline_rows(report_input: ReportInput) -> list[dict[str, Any]]:
     b = report_input.baseline
     if b is None or b.training_start_time is None or b.training_end_time is None:
         return []
-    return [{"job": b.training_job_name, "slot": 0, "start": b.training_start_time.timestamp() * 1000,
+    return [{"job": visible_controls(b.training_job_name), "slot": 0, "start": b.training_start_time.timestamp() * 1000,
              "end": b.training_end_time.timestamp() * 1000}]
 
 
@@ -273,7 +306,8 @@ def _specs(data: ChartData, report_input: ReportInput, summary: dict[str, Any]) 
     importance_spec = charts.importance_spec(summary.get("importance") or {})
     if importance_spec is not None:
         specs["importance"] = importance_spec
-    curves = [{"job": job, **p.model_dump()} for job, points in report_input.learning_curves.items() for p in points]
+    curves = [{"job": visible_controls(job), **p.model_dump()}
+              for job, points in report_input.learning_curves.items() for p in points]
     if curves:
         datasets["curves"] = curves
         specs["curves"] = views.curves_spec(data)
@@ -304,11 +338,13 @@ def render_report(report_input: ReportInput, *, summary: dict[str, Any] | None =
     payload = script_json({"specs": specs, "datasets": datasets, "downloads": downloads,
                            "table": compact_rows(report_input.all_trials),
                            "chart": _chart_fields(data, report_input)})
-    return _page(report_input, summary, data, specs, notes, payload, generated_at, extra_html)
+    return _page(report_input, summary, data, specs, notes, payload, generated_at, bool(datasets["baseline"]),
+                 extra_html)
 
 
 def _page(report_input: ReportInput, summary: dict[str, Any], data: ChartData, specs: dict[str, Any],
-          notes: list[str], payload: str, generated_at: datetime | None, extra_html: str = "") -> str:
+          notes: list[str], payload: str, generated_at: datetime | None, datasets_baseline: bool,
+          extra_html: str = "") -> str:
     name = report_input.tuning_job_name
     csp = (
         "default-src 'none'; "
@@ -359,7 +395,7 @@ def _page(report_input: ReportInput, summary: dict[str, Any], data: ChartData, s
         _top_table(report_input, summary),
         section("contour", "Two-way effects",
                 "The objective smoothed over the two most important numeric hyperparameters (a Gaussian-kernel "
-                "average of the trials around each cell; blank: no trial near); circles are the trials."),
+                "average of the trials around each cell; blank: fewer than two trials near); circles are the trials."),
         section("importance", "Hyperparameter importance", importance_text),
         ""
         if "importance" in specs
@@ -373,7 +409,8 @@ def _page(report_input: ReportInput, summary: dict[str, Any], data: ChartData, s
         "<div class='chart' id='chart-status' data-chart='status'></div>" if "status" in specs else "",
         "<h2>Timeline and cost</h2>",
         "<p class='muted'>Each bar is a training job from its start to its end, on the row of the parallel "
-        "slot it ran in; the green bar is the baseline job.</p>" if "timeline" in specs else "",
+        "slot it ran in" + ("; the green bar is the baseline job" if datasets_baseline else "") + ".</p>"
+        if "timeline" in specs else "",
         "<div class='chart' id='chart-timeline' data-chart='timeline'></div>" if "timeline" in specs else "",
         spend_html(summary),
     ]

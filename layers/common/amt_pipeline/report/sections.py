@@ -6,15 +6,22 @@ console URLs that trials.failures builds (https, an AWS console host).
 
 from __future__ import annotations
 
-import html
+import math
 from typing import Any
 
 from amt_pipeline.report.frame import ChartData
 from amt_pipeline.report.safe_text import cell_html
+from amt_pipeline.report.safe_text import text_html as _e
 
 
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+def dollars(amount: float) -> str:
+    """A cost with the digits that make it non-zero: $1,234.57, $0.12, $0.0017."""
+    if amount == 0:
+        return "$0"
+    if abs(amount) >= 1:
+        return f"${amount:,.2f}"
+    decimals = max(2, 1 - math.floor(math.log10(abs(amount))))
+    return f"${amount:.{decimals}f}"
 
 
 def duration(seconds: float | None) -> str:
@@ -33,7 +40,7 @@ def filters_html(data: ChartData) -> str:
         options = "".join(f"<option value='{_e(j)}'>{_e(j)}</option>" for j in data.tuning_jobs)
         jobs = f"<label>Tuning job <select id='filter-job'><option value=''>all</option>{options}</select></label>"
     metrics = "".join(
-        f"<option value='{_e(m.field)}'>{_e(m.name)}</option>" for m in data.metrics if m.name != data.objective_title
+        f"<option value='{_e(m.field)}'>{_e(m.title)}</option>" for m in data.metrics if m.title != data.objective_title
     )
     metric = (
         "<label>Metric in the per-hyperparameter charts <select id='filter-metric'>"
@@ -103,10 +110,10 @@ def spend_html(summary: dict[str, Any]) -> str:
         source = ("the price you gave" if s.get("price_source") == "given" else
                   f"{per_hour}SageMaker on-demand training price in {s.get('prices_region')} as of "
                   f"{s.get('prices_as_of')}, from {s.get('prices_source')}")
-        local = " &mdash; what these seconds would cost on SageMaker; this job ran locally" if s.get(
-            "ran_locally") else ""
-        cost = (f"${s['estimated_cost_usd']:.2f} <span class='muted'>(billable seconds &times; instances &times; "
-                f"{_e(source)}){local}</span>")
+        local = (" &mdash; this job ran locally and nothing was billed: this is what SageMaker would have "
+                 "billed for the same seconds") if s.get("ran_locally") else ""
+        cost = (f"{dollars(s['estimated_cost_usd'])} <span class='muted'>(billable seconds &times; instances "
+                f"&times; {_e(source)}){local}</span>")
     elif s.get("unpriced_instance_types"):
         cost = (f"not estimated: no price for {_e(', '.join(s['unpriced_instance_types']))} in the table "
                 "(give one: stack parameter TrainingPricePerHour, or amt report --price-per-hour)")

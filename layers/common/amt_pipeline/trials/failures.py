@@ -23,6 +23,9 @@ JOBS_LISTED = 50  # per group, in the summary (the CSV has them all)
 _PATTERNS = [
     (re.compile(r"arn:aws[\w-]*:[^\s'\"]+"), "<arn>"),
     (re.compile(r"s3://[^\s'\"]+"), "<s3 uri>"),
+    # A log line's own time ("[18:24:35]", "2024-05-01 18:24:35,123"): two trials failing alike differ by it.
+    (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?|"
+                r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"), "<time>"),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<id>"),
     (re.compile(r"\b(?=[0-9a-f]*\d)[0-9a-f]{8,}\b", re.I), "<id>"),
     (re.compile(r"\b\d+\.\d+(?:e[-+]?\d+)?\b|\b\d{4,}\b", re.I), "<n>"),

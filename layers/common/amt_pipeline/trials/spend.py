@@ -112,7 +112,7 @@ def spend(job: Mapping[str, Any], trials: Sequence[Mapping[str, Any]], *, price_
         "prices_as_of": PRICES_AS_OF,
         "prices_source": PRICES_SOURCE,
         "unpriced_instance_types": sorted(unknown),
-        "estimated_cost_usd": round(cost, 4) if billable and not unknown else None,
+        "estimated_cost_usd": float(f"{cost:.4g}") if billable and not unknown else None,  # $0.0017, not 0
         "ran_locally": bool(account) and account[0] in EXAMPLE_ACCOUNTS,
     }
     if baseline and baseline.get("billable_seconds") is not None:

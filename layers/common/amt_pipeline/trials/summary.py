@@ -19,7 +19,7 @@ from amt_pipeline.trials.analysis import (
     scored_trials,
 )
 from amt_pipeline.trials.failures import failure_groups, stopped_trials
-from amt_pipeline.trials.report_input import ReportInput, json_safe
+from amt_pipeline.trials.report_input import ReportInput, json_safe, parent_job_names
 from amt_pipeline.trials.spend import spend
 from amt_pipeline.trials.table import ParameterRange, is_hyperparameter_column
 
@@ -59,6 +59,28 @@ def _instance_count(tuning_job: dict[str, Any]) -> int:
         iter(tuning_job.get("TrainingJobDefinitions") or []), {}
     )
     return int((definition.get("ResourceConfig") or {}).get("InstanceCount") or 1)
+
+
+def other_jobs(report_input: ReportInput) -> list[dict[str, Any]]:
+    """The report's other tuning jobs (warm-start parents, or jobs compared with ``amt report A B``),
+    each with its own counts and best: the summary's other figures are the first job's."""
+    parents = set(parent_job_names(report_input.tuning_job))
+    for job in report_input.tuning_jobs[1:]:  # parents of parents, in the order collected
+        if job.get("HyperParameterTuningJobName") in parents:
+            parents.update(parent_job_names(job))
+    out = []
+    for job in report_input.tuning_jobs[1:]:
+        name = job.get("HyperParameterTuningJobName")
+        rows = [t for t in report_input.parent_trials if t.get("TuningJobName") == name]
+        ranked = rank_trials(rows, report_input.objective)
+        out.append({
+            "tuning_job_name": name,
+            "role": "warm-start parent" if name in parents else "compared job",
+            "trial_count": len(rows),
+            "scored_trial_count": len(scored_trials(rows)),
+            "best_objective": float(ranked[0]["FinalObjectiveValue"]) if ranked else None,
+        })
+    return out
 
 
 def summarize(report_input: ReportInput) -> dict[str, Any]:
@@ -127,6 +149,7 @@ def summarize(report_input: ReportInput) -> dict[str, Any]:
         "scored_trial_count": len(scored),
         "parent_trial_count": len(report_input.parent_trials),
         "warm_start_parents": [j.get("HyperParameterTuningJobName") for j in report_input.tuning_jobs[1:]],
+        "other_jobs": other_jobs(report_input),
         "counters": {status: counters.get(status, 0) for status in TRAINING_STATUSES}
         | {s: c for s, c in counters.items() if s not in TRAINING_STATUSES},
         "sagemaker_counters": job.get("TrainingJobStatusCounters") or {},
