@@ -12,6 +12,7 @@ screenshot of each case is saved under the test run's temporary folder (``screen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import pytest
 from amt_pipeline.report.render import render_report
 from amt_pipeline.trials.report_input import ReportInput
 from amt_pipeline.trials.summary import summarize
-from tests.browser.report_page import Seen, data_marks, open_report
+from tests.browser.report_page import Seen, axis_labels, data_marks, open_report
 from tests.synthetic import report_input
 
 pytestmark = pytest.mark.browser
@@ -99,5 +100,117 @@ def test_the_importance_chart_draws_a_bar_per_hyperparameter(opened: Opened) -> 
     for bar in bars:  # each as long as its share
         expected = next(e["importance"] for e in entries if e["name"] == bar["name"])
         assert bar["importance"] == pytest.approx(expected)
-        assert bar["__width"] == pytest.approx(longest["__width"] * expected / longest["importance"], abs=1.0)
-    assert longest["__width"] > 100
+        share = expected / longest["importance"] if longest["importance"] else 0.0
+        assert bar["__width"] == pytest.approx(longest["__width"] * share, abs=1.0)
+    assert (longest["__width"] > 100) == (longest["importance"] > 0)
+
+
+def _items(opened: Opened, chart: str, name: str, fields: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The items of the chart's marks of this name (a line per series is one mark each: all of them)."""
+    return [it for m in data_marks(opened.page, chart, fields) if m.name == f"{name}_marks" for it in m.items]
+
+
+def _series(opened: Opened, chart: str, name: str) -> int:
+    return sum(1 for m in data_marks(opened.page, chart) if m.name == f"{name}_marks" and m.items)
+
+
+def _count(rows: list[dict[str, Any]], status: str) -> int:
+    return sum(1 for r in rows if r.get("TrainingJobStatus") == status)
+
+
+def _baseline_scored(opened: Opened) -> bool:
+    b = opened.report_input.baseline
+    return b is not None and b.objective_value is not None
+
+
+def test_objective_over_time_draws_a_point_per_scored_trial_the_best_the_failed_and_the_baseline(opened) -> None:
+    scored = opened.scored()
+    if not scored:
+        assert "explorer" not in _charts(opened)
+        return
+    points = _items(opened, "explorer", "progress_points", ("job", "objective"))
+    assert sorted(p["job"] for p in points) == sorted(r["TrainingJobName"] for r in scored)
+    assert all(p["__fill"] not in (None, "null", "transparent") for p in points)  # drawn, not invisible
+    best = _items(opened, "explorer", "progress_best_trial", ("job",))
+    assert [b["job"] for b in best] == [opened.summary["overall_best"]["training_job_name"]
+                                        if opened.summary.get("overall_best") else
+                                        opened.summary["best"]["training_job_name"]]
+    assert len(_items(opened, "explorer", "progress_failed")) == _count(opened.rows, "Failed")
+    assert _series(opened, "explorer", "progress_best_so_far") == len({r["TuningJobName"] for r in scored})
+    rules = _items(opened, "explorer", "progress_baseline", ("baseline",))
+    hist_rules = _items(opened, "explorer", "distribution_baseline", ("baseline",))
+    if _baseline_scored(opened):
+        assert [r["baseline"] for r in rules] == [opened.report_input.baseline.objective_value]
+        assert len(hist_rules) == 1
+    else:
+        assert rules == [] and hist_rules == []
+    bars = _items(opened, "explorer", "distribution_all", ("__count",))
+    assert bars and all(b["__width"] is None or b["__width"] >= 0 for b in bars)
+
+
+def test_each_hyperparameter_chart_draws_a_point_per_scored_trial_and_a_cross_per_failed_one(opened) -> None:
+    scored = opened.scored()
+    if not scored:
+        return
+    fields = [name[len("param_"):-len("_points_marks")] for name in
+              {m.name for m in data_marks(opened.page, "explorer") if m.name.endswith("_points_marks")
+               and m.name.startswith("param_")}]
+    assert len(fields) == len(opened.report_input.ranges)  # a chart per hyperparameter
+    for field in fields:
+        points = _items(opened, "explorer", f"param_{field}_points", ("job",))
+        assert len(points) == len(scored), field
+        assert all(p["__fill"] not in (None, "null", "transparent") for p in points), field
+        assert len(_items(opened, "explorer", f"param_{field}_failed")) == _count(opened.rows, "Failed"), field
+        assert len(_items(opened, "explorer", f"param_{field}_best_trial")) == 1, field
+
+
+def test_the_timeline_draws_a_bar_per_trial_on_a_row_per_parallel_slot(opened) -> None:
+    bars = _items(opened, "timeline", "timeline_trials", ("job", "slot"))
+    assert sorted(b["job"] for b in bars) == sorted(r["TrainingJobName"] for r in opened.rows)
+    slots = {b["slot"] for b in bars}
+    assert slots == set(range(1, max(slots) + 1))
+    labels = axis_labels(opened.page, "timeline")
+    assert {f"slot {s}" for s in slots} <= set(labels)
+    baseline = _items(opened, "timeline", "timeline_baseline", ("job",))
+    b = opened.report_input.baseline
+    assert len(baseline) == (1 if b is not None and b.training_start_time else 0)
+    statuses = {r["TrainingJobStatus"] for r in opened.rows}
+    assert {it["status"] for it in _items(opened, "status", "status_bars", ("status",))} == statuses
+
+
+def test_parallel_coordinates_two_way_effects_and_learning_curves_draw_each_trial(opened) -> None:
+    scored = opened.scored()
+    charts = _charts(opened)
+    if scored and opened.report_input.ranges:
+        assert _series(opened, "parallel", "parallel_lines") == min(len(scored), 1000)
+    if "contour" in charts:
+        assert len(_items(opened, "contour", "contour_trials")) == len(scored)
+        assert len(_items(opened, "contour", "contour_cells")) > 0
+    curves = opened.report_input.learning_curves
+    if curves:
+        expected = {(job, p.metric) for job, points in curves.items() for p in points}
+        assert _series(opened, "curves", "curves_lines") == len(expected)
+    else:
+        assert "curves" not in charts
+
+
+FRACTION_TICK = re.compile(r"^[.:]\d+$|^\d+(\.\d+)? ?ms$")
+
+
+def test_axis_labels_are_readable(opened) -> None:
+    for chart in _charts(opened):
+        labels = axis_labels(opened.page, chart)
+        assert not [label for label in labels if FRACTION_TICK.match(label)], (chart, labels)
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_the_top_table_keeps_numbers_and_words_whole_and_the_page_fits(opened, width) -> None:
+    page = opened.page
+    page.set_viewport_size({"width": width, "height": 900})
+    broken = page.evaluate("""() => Array.from(document.querySelectorAll('#top-trials td.num, #top-trials td.word'))
+        .filter(td => { const r = document.createRange(); r.selectNodeContents(td);
+                        const tops = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));
+                        return tops.size > 1; }).map(td => td.textContent)""")
+    assert broken == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= max(width, 1280 if width == 1280 else width)
+    page.set_viewport_size({"width": 1280, "height": 900})

@@ -12,8 +12,10 @@ outlines it in every chart.
 
 from __future__ import annotations
 
+import math
+import re
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import altair as alt
 import pandas as pd
@@ -63,45 +65,98 @@ def trials_base(*, scatter: bool = False) -> alt.Chart:
     """The trials after the page's filters (and, for a scatter plot, its sample)."""
     base = alt.Chart(TRIALS).transform_filter(FILTER)
     return base.transform_filter(SHOWN) if scatter else base
-WIDTH = 360
-HEIGHT = 220
+WIDTH = 470  # two charts side by side fill the page's 1,180 px
+HEIGHT = 240
 STATUS_SHAPES = ["circle", "triangle-up", "cross", "square", "diamond"]
 STATUS_COLORS = ["#4c78a8", "#f58518", "#e45756", "#9d9d9d", "#bab0ac"]
+# Job-supplied text drawn by Vega (titles, labels, legends) is cut to these pixels, never wider.
+CONFIG = {"title": {"limit": 2 * WIDTH + 60}, "axis": {"titleLimit": WIDTH, "labelLimit": 180},
+          "legend": {"labelLimit": 240, "titleLimit": 240}}
+NUMBER = ".5~g"  # every number in a tooltip: 5 significant digits, no trailing zeros
 
 
-def _status_shape() -> alt.Shape:
-    return alt.Shape("status:N", title="Status", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_SHAPES))
+def with_config(spec: dict[str, Any]) -> dict[str, Any]:
+    config = spec.setdefault("config", {})
+    for key, value in CONFIG.items():
+        config[key] = {**value, **config.get(key, {})}
+    return spec
+
+
+def statuses(data: ChartData) -> tuple[list[str], list[str], list[str]]:
+    """The statuses the trials have (in STATUS_ORDER), with their shapes and colours: a legend of
+    what occurs, not of every status there is."""
+    present = set(data.trials["status"].dropna().astype(str)) if len(data.trials) else set()
+    order = [s for s in STATUS_ORDER if s in present] + sorted(present - set(STATUS_ORDER))
+    index = {s: i for i, s in enumerate(STATUS_ORDER)}
+    shapes = [STATUS_SHAPES[index[s]] if s in index else "circle" for s in order]
+    colours = [STATUS_COLORS[index[s]] if s in index else "#888888" for s in order]
+    return order or ["Completed"], shapes or ["circle"], colours or [STATUS_COLORS[0]]
+
+
+def _status_shape(data: ChartData) -> alt.Shape:
+    order, shapes, _ = statuses(data)
+    return alt.Shape("status:N", title="Status", scale=alt.Scale(domain=order, range=shapes))
+
+
+TICK_STEPS = [s * 1000 for s in (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
+                                  43200, 86400)]
+
+
+def time_span(data: ChartData, *extra: float | None) -> tuple[float, float] | None:
+    """The trials' first start and last end (epoch ms), with any extra times (the baseline's)."""
+    times = [float(v) for column in ("start", "end") if len(data.trials)
+             for v in pd.to_numeric(data.trials[column], errors="coerce").dropna()]
+    times += [float(v) for v in extra if v is not None]
+    return (min(times), max(times)) if times else None
+
+
+def time_axis(title: str, span: tuple[float, float] | None) -> alt.Axis:
+    """A time axis whose ticks and labels fit the span: whole seconds for a run of seconds, minutes for an
+    hour, dates past two days; never Vega's bare fractional seconds ('.500', ':15') on a short span."""
+    if span is None:
+        return alt.Axis(title=title)
+    lo, hi = span
+    width = max(hi - lo, 1000.0)
+    if width > 2 * 86_400_000:
+        return alt.Axis(title=title, format="%b %d %H:%M", labelOverlap=True)
+    step = next((s for s in TICK_STEPS if width / s <= 7), TICK_STEPS[-1])
+    first = math.ceil(lo / step) * step
+    values: list[float] = [first + k * step for k in range(int((hi - first) // step) + 1)] or [lo]
+    fmt = "%H:%M:%S" if step < 60_000 else "%H:%M"
+    return alt.Axis(title=title, format=fmt, values=values, labelOverlap=True)
 
 
 def _tooltip(data: ChartData) -> list[alt.Tooltip]:
     tips = [
         alt.Tooltip("job:N", title="Training job"),
         alt.Tooltip("status:N", title="Status"),
-        alt.Tooltip("objective:Q", title=data.objective_title, format=".5f"),
+        alt.Tooltip("objective:Q", title=data.objective_title, format=NUMBER),
     ]
     if data.multiple_jobs:
         tips.insert(1, alt.Tooltip("tuning_job:N", title="Tuning job"))
     for p in data.params:
         if p.kind == "Categorical":
-            tips.append(alt.Tooltip(f"{p.field}:N", title=p.name))
+            tips.append(alt.Tooltip(f"{p.field}:N", title=p.title))
         elif p.kind == "Integer":
-            tips.append(alt.Tooltip(f"{p.field}:Q", title=p.name, format="d"))
+            tips.append(alt.Tooltip(f"{p.field}:Q", title=p.title, format="d"))
         else:
-            tips.append(alt.Tooltip(f"{p.field}:Q", title=p.name, format=".4g"))
-    tips += [alt.Tooltip(f"{m.field}:Q", title=m.name, format=".5f") for m in data.metrics
-             if m.name != data.objective_title]
+            tips.append(alt.Tooltip(f"{p.field}:Q", title=p.title, format=NUMBER))
+    tips += [alt.Tooltip(f"{m.field}:Q", title=m.title, format=NUMBER) for m in data.metrics
+             if m.title != data.objective_title]
     tips += [
         alt.Tooltip("start:T", title="Started", format="%Y-%m-%d %H:%M:%S"),
-        alt.Tooltip("elapsed:Q", title="Seconds", format=".0f"),
-        alt.Tooltip("failure:N", title="Failure reason"),
+        alt.Tooltip("elapsed:Q", title="Seconds", format="d"),
+        alt.Tooltip("failure:N", title="Failure reason"),  # absent (not "null") when none: report.page_script
     ]
     return tips
 
 
 def _colour(data: ChartData) -> alt.Color:
+    """One colour scale for every scatter plot (so one legend): the tuning job, else the status."""
     if data.multiple_jobs:
         return alt.Color("tuning_job:N", title="Tuning job", scale=alt.Scale(domain=data.tuning_jobs))
-    return alt.Color("status:N", title="Status", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLORS))
+    order, _, colours = statuses(data)
+    return alt.Color("status:N", title="Status", scale=alt.Scale(domain=order, range=colours))
 
 
 def _objective_y(data: ChartData, field: str = "objective") -> alt.Y:
@@ -126,6 +181,12 @@ class Selections:
             name="hover", on="pointerover", fields=["job"], empty=False, clear="pointerout"
         )
 
+    def params(self, brushed: list[str], hovered: list[str]) -> list[dict[str, Any]]:
+        """The two selections with the views (unit names) they are defined on. Set on the spec, not with
+        add_params: Altair would lift them onto every layer of a view (Vega: 'Duplicate signal name')."""
+        brush, hover = (cast(alt.SelectionParameter, s.param).to_dict() for s in (self.brush, self.hover))
+        return [{**brush, "views": brushed}, {**hover, "views": hovered}]
+
     def marks(self) -> dict[str, Any]:
         return {
             "opacity": alt.condition(self.brush, alt.value(0.9), alt.value(0.15)),
@@ -134,57 +195,83 @@ class Selections:
         }
 
 
-def _baseline_rule(data: ChartData, *, axis: str = "y") -> alt.Chart | None:
+def _baseline_rule(data: ChartData, name: str, *, axis: str = "y") -> alt.Chart | None:
     if data.baseline is None:
         return None
     frame = pd.DataFrame({"baseline": [data.baseline], "label": ["baseline"]})
     rule = alt.Chart(frame).mark_rule(color="#54a24b", strokeDash=[6, 4], strokeWidth=2)
     encoding = {
         axis: alt.X("baseline:Q") if axis == "x" else alt.Y("baseline:Q"),
-        "tooltip": [alt.Tooltip("baseline:Q", title="Baseline", format=".5f")],
+        "tooltip": [alt.Tooltip("baseline:Q", title="Baseline", format=NUMBER)],
     }
-    return rule.encode(**encoding)
+    return rule.encode(**encoding).properties(name=name)
+
+
+def _failed_marks(data: ChartData, x: Any, name: str) -> alt.Chart:
+    """Failed trials have no objective: crosses along the bottom edge, where their x says they ran."""
+    return (
+        trials_base(scatter=True).transform_filter("datum.status == 'Failed'")
+        .mark_point(shape="cross", filled=True, size=70, color=STATUS_COLORS[2], opacity=0.9)
+        .encode(x=x, y=alt.value(HEIGHT - 4), tooltip=_tooltip(data))
+        .properties(name=name)
+    )
+
+
+def _best_mark(base: alt.Chart, x: Any, y: Any, name: str) -> alt.Chart:
+    """The best trial, always marked (not only on hover)."""
+    return (
+        base.transform_filter("datum.rank == 1")
+        .mark_point(shape="diamond", size=260, filled=False, stroke="black", strokeWidth=2)
+        .encode(x=x, y=y)
+        .properties(name=name)
+    )
 
 
 def progress_chart(data: ChartData, sel: Selections) -> Any:
     """Objective over time, the best-so-far line per tuning job, the baseline as a reference."""
     base = trials_base().transform_filter("isValid(datum.objective)")
+    domain = _domain(data, "start")
+    span = (domain[0], domain[1]) if isinstance(domain, list) else None
+    x = alt.X("start:T", axis=time_axis("Training start", span), scale=alt.Scale(domain=domain))
     points = (
         base.transform_filter(SHOWN).mark_point(filled=True)
         .encode(
-            x=alt.X("start:T", title="Training start", scale=alt.Scale(domain=_domain(data, "start"))),
+            x=x,
             y=_objective_y(data),
             color=_colour(data),
-            shape=_status_shape(),
+            shape=_status_shape(data),
             tooltip=_tooltip(data),
             **sel.marks(),
         )
-        .add_params(sel.brush, sel.hover)
+        .properties(name="progress_points")
     )
     best = base.mark_line(interpolate="step-after", strokeWidth=2, color="#222").encode(
         x="start:T",
         y=alt.Y("best_so_far:Q"),
         detail="tuning_job:N",
-        tooltip=[alt.Tooltip("best_so_far:Q", title="Best so far", format=".5f")],
-    )
+        tooltip=[alt.Tooltip("best_so_far:Q", title="Best so far", format=NUMBER)],
+    ).properties(name="progress_best_so_far")
     if data.multiple_jobs:
         best = best.encode(color=alt.Color("tuning_job:N", legend=None))
-    layers: list[Any] = [best, points]
-    rule = _baseline_rule(data)
+    layers: list[Any] = [best, points, _best_mark(base, "start:T", "objective:Q", "progress_best_trial"),
+                         _failed_marks(data, "start:T", "progress_failed")]
+    rule = _baseline_rule(data, "progress_baseline")
     if rule is not None:
         layers.append(rule)
-    return alt.layer(*layers).properties(
-        width=WIDTH, height=HEIGHT, title="Objective over time (line: best so far; dashed: baseline)"
-    )
+    title = "Objective over time (line: best so far" + ("; dashed: baseline)" if rule is not None else ")")
+    return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=title)
 
 
 def distribution_chart(data: ChartData, sel: Selections) -> Any:
-    """The objective's distribution (density of the brushed trials over a histogram of all)."""
+    """The objective's distribution (the brushed trials over a histogram of all; stacked by tuning job)."""
     base = trials_base().transform_filter("isValid(datum.objective)")
+    by_job = {"color": alt.Color("tuning_job:N", title="Tuning job", scale=alt.Scale(domain=data.tuning_jobs))} if (
+        data.multiple_jobs) else {}
     hist = base.mark_bar(opacity=0.35, color="#4c78a8").encode(
         x=alt.X("objective:Q", bin=alt.Bin(maxbins=30), title=data.objective_title),
         y=alt.Y("count():Q", title="Trials"),
-    )
+        **by_job,
+    ).properties(name="distribution_all")
     selected = (
         base.transform_filter(sel.brush)
         .mark_bar(color="#4c78a8")
@@ -192,17 +279,19 @@ def distribution_chart(data: ChartData, sel: Selections) -> Any:
             x=alt.X("objective:Q", bin=alt.Bin(maxbins=30)),
             y="count():Q",
             tooltip=[alt.Tooltip("count():Q", title="Trials (selected)")],
+            **by_job,
         )
+        .properties(name="distribution_selected")
     )
     layers: list[Any] = [hist, selected]
-    rule = _baseline_rule(data, axis="x")
+    rule = _baseline_rule(data, "distribution_baseline", axis="x")
     if rule is not None:
         layers.append(rule)
     return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title="Distribution of the objective")
 
 
-def parameter_chart(data: ChartData, p: Param, sel: Selections) -> alt.Chart | alt.LayerChart | alt.FacetChart:
-    """Objective against one hyperparameter: log x for logarithmic ranges, colours for categoricals."""
+def parameter_chart(data: ChartData, p: Param, sel: Selections) -> Any:
+    """Objective against one hyperparameter: log x for logarithmic ranges, a box per categorical value."""
     base = (
         trials_base(scatter=True)
         .transform_calculate(metric="datum[f_metric]")
@@ -210,33 +299,37 @@ def parameter_chart(data: ChartData, p: Param, sel: Selections) -> alt.Chart | a
     )
     y = alt.Y("metric:Q", scale=alt.Scale(zero=False, padding=8), axis=alt.Axis(title=METRIC_TITLE))
     if p.kind == "Categorical":
-        x = alt.X(f"{p.field}:N", title=p.name, sort=list(p.values) or "ascending")
-        colour = alt.Color(f"{p.field}:N", title=p.name, legend=alt.Legend(orient="right"))
+        x = alt.X(f"{p.field}:N", title=p.title, sort=list(p.values) or "ascending", axis=alt.Axis(labelAngle=0))
     else:
         # Fixed domains: a filter changes the data, not the x scales (a brush on a changing scale breaks).
         domain = _domain(data, p.field)
         scale = alt.Scale(type="log", domain=domain) if p.log else alt.Scale(zero=False, padding=8, domain=domain)
-        x = alt.X(f"{p.field}:Q", title=f"{p.name} (log scale)" if p.log else p.name, scale=scale)
-        colour = _colour(data)
-    chart = (
+        x = alt.X(f"{p.field}:Q", title=f"{p.title} (log scale)" if p.log else p.title, scale=scale)
+    points = (
         base.mark_point(filled=True)
-        .encode(
-            x=x,
-            y=y,
-            color=colour,
-            shape=_status_shape(),
-            tooltip=_tooltip(data),
-            **sel.marks(),
-        )
-        .properties(width=WIDTH, height=HEIGHT, title=f"The chosen metric vs {p.name}")
+        .encode(x=x, y=y, color=_colour(data), shape=_status_shape(data), tooltip=_tooltip(data), **sel.marks())
+        .properties(name=f"param_{p.field}_points")
     )
-    if p.kind != "Categorical":
-        return chart.add_params(sel.brush, sel.hover)
-    # Each categorical value's own distribution of the objective, behind its trials.
-    # The same colour encoding as the points (one legend): a second one with legend=None makes Vega warn
-    # 'Conflicting legend property "disable"' when it merges the layers' shared colour scale.
-    box = base.mark_boxplot(opacity=0.35, extent="min-max", size=24).encode(x=x, y=y, color=colour)
-    return alt.layer(box, chart.add_params(sel.hover))
+    layers: list[Any] = []
+    if p.kind == "Categorical":  # each value's own distribution of the metric, behind its trials
+        layers.append(base.mark_boxplot(opacity=0.3, extent="min-max", size=24, color="#9d9d9d")
+                      .encode(x=x, y=y).properties(name=f"param_{p.field}_box"))
+    layers += [points, _best_mark(base, x, "metric:Q", f"param_{p.field}_best_trial"),
+               _failed_marks(data, x, f"param_{p.field}_failed")]
+    return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=f"The chosen metric vs {p.title}")
+
+
+def _unit_names(node: Any) -> Any:
+    """The views' names as given (Altair suffixes them with their place in a concat: '_0', '_1'),
+    for the selections' views and the tests that read the scenegraph (marks '<name>_marks')."""
+    if isinstance(node, dict):
+        out = {k: _unit_names(v) for k, v in node.items()}
+        if "mark" in node and isinstance(node.get("name"), str):
+            out["name"] = re.sub(r"_\d+$", "", node["name"])
+        return out
+    if isinstance(node, list):
+        return [_unit_names(v) for v in node]
+    return node
 
 
 def explorer_spec(data: ChartData) -> dict[str, Any]:
@@ -253,8 +346,14 @@ def _explorer(data: ChartData) -> dict[str, Any]:
     params = [parameter_chart(data, p, sel) for p in data.params]
     for i in range(0, len(params), 2):
         rows.append(alt.hconcat(*params[i : i + 2]))
-    chart = alt.vconcat(*rows).resolve_scale(color="independent", shape="independent")
-    return with_filters(chart.configure_legend(orient="bottom", columns=4).to_dict(), data)
+    # One colour and one shape scale for all the views: one legend, not one per chart.
+    chart = alt.vconcat(*rows).resolve_scale(color="shared", shape="shared")
+    spec = _unit_names(chart.configure_legend(orient="bottom", columns=5).to_dict())
+    numeric = [f"param_{p.field}_points" for p in data.params if p.kind != "Categorical"]
+    categorical = [f"param_{p.field}_points" for p in data.params if p.kind == "Categorical"]
+    spec["params"] = [*sel.params(["progress_points", *numeric], ["progress_points", *numeric, *categorical]),
+                      *spec.get("params", [])]
+    return with_config(with_filters(spec, data))
 
 
 def importance_spec(importance: dict[str, Any]) -> dict[str, Any] | None:
@@ -278,11 +377,12 @@ def importance_spec(importance: dict[str, Any]) -> dict[str, Any] | None:
             tooltip=[
                 alt.Tooltip("name:N", title="Hyperparameter"),
                 alt.Tooltip("importance:Q", format=".1%"),
-                alt.Tooltip("omega_squared:Q", title="omega squared", format=".3f"),
-                alt.Tooltip("p_value:Q", title="p-value", format=".3f"),
+                alt.Tooltip("omega_squared:Q", title="omega squared", format=NUMBER),
+                alt.Tooltip("p_value:Q", title="p-value", format=NUMBER),
             ],
         )
-        .properties(width=WIDTH, height=max(60, 28 * len(frame)), title="Hyperparameter importance")
+        .properties(width=WIDTH, height=max(60, 28 * len(frame)), title="Hyperparameter importance",
+                    name="importance_bars")
     )
-    return chart.to_dict()
+    return with_config(chart.to_dict())
 

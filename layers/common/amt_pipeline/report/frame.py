@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from amt_pipeline.report.safe_text import visible_controls
 from amt_pipeline.trials.report_input import ReportInput
 from amt_pipeline.trials.spend import parallel_slots
 from amt_pipeline.trials.table import METRIC_PREFIX, Objective, ParameterRange, is_hyperparameter_column, metric_columns
@@ -32,7 +33,12 @@ class Param:
     field: str  # hp0, hp1, ...
     kind: str  # Continuous | Integer | Categorical
     log: bool = False
-    values: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()  # categorical values as drawn (report.safe_text.visible_controls)
+
+    @property
+    def title(self) -> str:
+        """The name as Vega draws it: bidirectional controls made visible."""
+        return visible_controls(self.name)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,10 @@ class Metric:
     name: str  # e.g. train:accuracy (a title, never a field reference)
     field: str  # m0, m1, ...
     column: str  # FinalMetric:train:accuracy
+
+    @property
+    def title(self) -> str:
+        return visible_controls(self.name)
 
 
 @dataclass
@@ -87,7 +97,7 @@ def _params(report_input: ReportInput, rows: list[dict[str, Any]]) -> list[Param
                 field=f"hp{i}",
                 kind=spec.kind,
                 log=spec.is_log and positive,
-                values=tuple(spec.values),
+                values=tuple(visible_controls(v) for v in spec.values),
             )
         )
     return params
@@ -157,9 +167,9 @@ def chart_data(report_input: ReportInput) -> ChartData:
     frame["pct"] = (rank / max(scored, 1) * 100).fillna(101.0)
     frame["slot"] = parallel_slots(list(zip(frame["start"].tolist(), frame["end"].tolist(), strict=True)))
     frame["shown"], sampled = _sample(frame)
-    jobs = list(dict.fromkeys(frame["tuning_job"].astype(str)))
+    jobs = list(dict.fromkeys(visible_controls(j) for j in frame["tuning_job"].astype(str)))
     baseline = report_input.baseline.objective_value if report_input.baseline else None
-    title = objective.metric_name if objective else "objective"
+    title = visible_controls(objective.metric_name) if objective else "objective"
     return ChartData(
         trials=frame,
         params=params,
@@ -190,4 +200,4 @@ def _categorical_text(value: Any) -> str:
     # The SDK turned numeric-looking categorical values into floats: "1" -> 1.0. Show "1".
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return visible_controls(str(value))

@@ -9,12 +9,13 @@ a leading ``'`` as OWASP advises), builds the charts' ``trials`` dataset from
 the same rows, and sets the filter controls' values on every chart at once.
 """
 
+from amt_pipeline.report.safe_text import VISIBLE_CONTROLS_JS
 from amt_pipeline.trials.csv_safety import NEUTRALISE_CSV_TEXT_JS
 
 PAGE_SCRIPT = r"""
 (function () {
   "use strict";
-""" + NEUTRALISE_CSV_TEXT_JS + r"""
+""" + NEUTRALISE_CSV_TEXT_JS + VISIBLE_CONTROLS_JS + r"""
   var data = JSON.parse(document.getElementById("amt-report-data").textContent);
   var T = data.table, n = T.n;
   function pad(v, w) { v = String(v); while (v.length < w) v = "0" + v; return v; }
@@ -86,18 +87,22 @@ PAGE_SCRIPT = r"""
     var m = data.chart, rows = new Array(n);
     var col = function (name) { return byName[name] || null; };
     var value = function (c, i) { return c && !c.gone[i] ? raw(c, i) : null; };
+    var text = function (c, i) { var v = value(c, i); return v === null ? null : visibleControls(v); };
     var start = col("TrainingStartTime"), created = col("CreationTime"), end = col("TrainingEndTime");
     for (var i = 0; i < n; i++) {
       var s = value(start, i); if (s === null) s = value(created, i);
       var e = value(end, i);
-      var r = {job: value(col("TrainingJobName"), i), tuning_job: value(col("TuningJobName"), i) || m.tuning_job,
-               status: value(col("TrainingJobStatus"), i), objective: value(col("FinalObjectiveValue"), i),
+      // Job-supplied text as Vega will draw it: bidirectional controls made visible (report.safe_text).
+      var r = {job: text(col("TrainingJobName"), i), tuning_job: text(col("TuningJobName"), i) || m.tuning_job,
+               status: text(col("TrainingJobStatus"), i), objective: value(col("FinalObjectiveValue"), i),
                start: s === null ? null : s / 1000, end: e === null ? (s === null ? null : s / 1000) : e / 1000,
-               elapsed: value(col("TrainingElapsedTimeSeconds"), i), failure: value(col("FailureReason"), i)};
+               elapsed: value(col("TrainingElapsedTimeSeconds"), i)};
+      var failure = text(col("FailureReason"), i);
+      if (failure !== null) r.failure = failure;  // absent, so the tooltips leave out "Failure reason: null"
       m.fields.forEach(function (f) {
         var v = value(col(f.column), i);
         if (f.categorical && v !== null) {
-          v = typeof v === "number" ? (Number.isInteger(v) ? String(v) : pyFloat(v)) : String(v);
+          v = visibleControls(typeof v === "number" ? (Number.isInteger(v) ? String(v) : pyFloat(v)) : String(v));
         }
         r[f.field] = v;
       });

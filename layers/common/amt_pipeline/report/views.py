@@ -20,25 +20,36 @@ import pandas as pd
 from amt_pipeline.report.charts import (
     FILTER,
     HEIGHT,
-    STATUS_COLORS,
+    NUMBER,
     TRIALS,
     WIDTH,
     _tooltip,
+    statuses,
+    time_axis,
+    time_span,
     trials_base,
+    with_config,
     with_filters,
 )
-from amt_pipeline.report.frame import PARALLEL_MAX_LINES, STATUS_ORDER, ChartData, Param
+from amt_pipeline.report.frame import PARALLEL_MAX_LINES, ChartData, Param
 
 BASELINE = alt.NamedData(name="baseline")
 SURFACE = alt.NamedData(name="surface")
 CURVES = alt.NamedData(name="curves")
 GRID = 24
 BANDWIDTH = 0.12  # of the unit square (log where the range is logarithmic)
+NEAR = 1.5 * BANDWIDTH  # a cell is drawn only where at least NEAR_TRIALS trials are this close to it
+NEAR_TRIALS = 2
 
 
-def _status_colour(legend: bool = True) -> alt.Color:
-    return alt.Color("status:N", title="Status", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLORS),
+def _status_colour(data: ChartData, legend: bool = True) -> alt.Color:
+    order, _, colours = statuses(data)
+    return alt.Color("status:N", title="Status", scale=alt.Scale(domain=order, range=colours),
                      legend=alt.Legend(orient="bottom") if legend else None)
+
+
+def _spec(chart: Any, data: ChartData) -> dict[str, Any]:
+    return with_config(with_filters(chart.to_dict(), data))
 
 
 def timeline_spec(data: ChartData, baseline_rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -46,12 +57,13 @@ def timeline_spec(data: ChartData, baseline_rows: list[dict[str, Any]]) -> dict[
     slots = int(data.trials["slot"].max()) if len(data.trials) else 1
     axis = alt.Axis(labelExpr="datum.value == 0 ? 'baseline' : 'slot ' + datum.value", title="parallel slot")
     bars = trials_base().mark_bar(height={"band": 0.7}, stroke="white", strokeWidth=0.3).encode(
-        x=alt.X("start:T", title="Time"),
+        x=alt.X("start:T", axis=time_axis("Time", time_span(data, *[r[k] for r in baseline_rows
+                                                                    for k in ("start", "end")]))),
         x2="end:T",
         y=alt.Y("slot:O", axis=axis),
-        color=_status_colour(),
+        color=_status_colour(data),
         tooltip=_tooltip(data),
-    )
+    ).properties(name="timeline_trials")
     layers: list[Any] = [bars]
     if baseline_rows:
         layers.append(
@@ -60,26 +72,29 @@ def timeline_spec(data: ChartData, baseline_rows: list[dict[str, Any]]) -> dict[
                     tooltip=[alt.Tooltip("job:N", title="Baseline job"),
                              alt.Tooltip("start:T", title="Started", format="%H:%M:%S"),
                              alt.Tooltip("end:T", title="Ended", format="%H:%M:%S")])
+            .properties(name="timeline_baseline")
         )
+    title = "Timeline: each training job from start to end, one row per parallel slot"
     chart = alt.layer(*layers).properties(
         width=2 * WIDTH + 60, height=max(80, min(600, 22 * (slots + 1))),
-        title="Timeline: each training job from start to end, one row per parallel slot (green: baseline)",
+        title=title + (" (green: baseline)" if baseline_rows else ""),
     )
-    return with_filters(chart.to_dict(), data)
+    return _spec(chart, data)
 
 
 def status_spec(data: ChartData) -> dict[str, Any]:
     """How many training jobs ended in each status (after the filters)."""
+    order, _, _ = statuses(data)
     base = trials_base().encode(
-        y=alt.Y("status:N", sort=STATUS_ORDER, title=None),
+        y=alt.Y("status:N", sort=order, title=None),
         x=alt.X("count():Q", title="Training jobs"),
     )
-    bars = base.mark_bar().encode(color=_status_colour(legend=False),
+    bars = base.mark_bar().encode(color=_status_colour(data, legend=False),
                                   tooltip=["status:N", alt.Tooltip("count():Q", title="Training jobs")])
     labels = base.mark_text(align="left", dx=3).encode(text="count():Q")
-    chart = alt.layer(bars, labels).properties(width=WIDTH, height=24 * len(STATUS_ORDER),
-                                               title="Training jobs by status (every tuning job in the report)")
-    return with_filters(chart.to_dict(), data)
+    chart = alt.layer(bars.properties(name="status_bars"), labels).properties(
+        width=WIDTH, height=24 * len(order), title="Training jobs by status (every tuning job in the report)")
+    return _spec(chart, data)
 
 
 def two_way_params(data: ChartData, importance: dict[str, Any]) -> list[Param]:
@@ -114,6 +129,7 @@ def surface_rows(data: ChartData, a: Param, b: Param) -> list[dict[str, Any]]:
     w = np.exp(-d2 / (2 * BANDWIDTH**2))
     total = w.sum(axis=-1)
     value = (w * z).sum(axis=-1) / np.maximum(total, 1e-12)
+    near = (d2 <= NEAR**2).sum(axis=-1)  # a cell one or two far trials would colour stays blank
 
     def back(u: float, lo: float, hi: float, p: Param) -> float:
         v = lo + u * (hi - lo)
@@ -122,7 +138,7 @@ def surface_rows(data: ChartData, a: Param, b: Param) -> list[dict[str, Any]]:
     rows = []
     for i in range(GRID):
         for j in range(GRID):
-            if total[i, j] < 0.05:
+            if near[i, j] < NEAR_TRIALS:
                 continue
             rows.append({"a": back(i / GRID, alo, ahi, a), "a2": back((i + 1) / GRID, alo, ahi, a),
                          "b": back(j / GRID, blo, bhi, b), "b2": back((j + 1) / GRID, blo, bhi, b),
@@ -137,8 +153,8 @@ def _axis_scale(p: Param) -> alt.Scale:
 def contour_spec(data: ChartData, a: Param, b: Param) -> dict[str, Any]:
     """A heat map of the (smoothed) objective over two hyperparameters, the trials on top."""
     maximize = data.objective is None or data.objective.maximize
-    title_a = f"{a.name} (log scale)" if a.log else a.name
-    title_b = f"{b.name} (log scale)" if b.log else b.name
+    title_a = f"{a.title} (log scale)" if a.log else a.title
+    title_b = f"{b.title} (log scale)" if b.log else b.title
     heat = alt.Chart(SURFACE).mark_rect(opacity=0.9).encode(
         x=alt.X("a:Q", title=title_a, scale=_axis_scale(a)),
         x2="a2:Q",
@@ -146,16 +162,16 @@ def contour_spec(data: ChartData, a: Param, b: Param) -> dict[str, Any]:
         y2="b2:Q",
         color=alt.Color("z:Q", title=f"{data.objective_title} (smoothed)",
                         scale=alt.Scale(scheme="viridis", reverse=not maximize)),
-        tooltip=[alt.Tooltip("z:Q", title=f"{data.objective_title} (smoothed)", format=".4f")],
-    )
+        tooltip=[alt.Tooltip("z:Q", title=f"{data.objective_title} (smoothed)", format=NUMBER)],
+    ).properties(name="contour_cells")
     points = trials_base(scatter=True).transform_filter("isValid(datum.objective)").mark_point(
         filled=False, stroke="black", strokeWidth=0.8, size=28
-    ).encode(x=f"{a.field}:Q", y=f"{b.field}:Q", tooltip=_tooltip(data))
+    ).encode(x=f"{a.field}:Q", y=f"{b.field}:Q", tooltip=_tooltip(data)).properties(name="contour_trials")
     chart = alt.layer(heat, points).properties(
         width=WIDTH + 80, height=HEIGHT + 60,
-        title=f"Two-way effect: {data.objective_title} over {a.name} and {b.name} (brighter = better)",
+        title=f"Two-way effect: {data.objective_title} over {a.title} and {b.title} (brighter = better)",
     )
-    return with_filters(chart.to_dict(), data)
+    return _spec(chart, data)
 
 
 def _position(p: Param, data: ChartData) -> str:
@@ -178,9 +194,16 @@ def _levels(p: Param, data: ChartData) -> list[str]:
     return list(p.values) or sorted(data.trials[p.field].dropna().astype(str).unique())
 
 
+def _parallel_title(data: ChartData) -> str:
+    scored = int(data.trials["objective"].notna().sum())
+    which = (f"the best {PARALLEL_MAX_LINES:,} of the {scored:,} scored trials" if scored > PARALLEL_MAX_LINES
+             else "every scored trial" if scored != 1 else "the one scored trial")
+    return f"Parallel coordinates of {which} (brighter = better)"
+
+
 def parallel_spec(data: ChartData) -> dict[str, Any]:
     """Parallel coordinates of the best PARALLEL_MAX_LINES trials, from the shared trials dataset."""
-    order = [p.name for p in data.params]
+    order = [p.title for p in data.params]
     maximize = data.objective is None or data.objective.maximize
     base = trials_base().transform_filter(f"isValid(datum.objective) && datum.rank <= {PARALLEL_MAX_LINES}")
     for p in data.params:
@@ -198,13 +221,13 @@ def parallel_spec(data: ChartData) -> dict[str, Any]:
             detail="job:N",
             tooltip=[alt.Tooltip("job:N", title="Training job"), alt.Tooltip("hyperparameter:N"),
                      alt.Tooltip("value:N", title="value"),
-                     alt.Tooltip("objective:Q", title=data.objective_title, format=".5f")],
+                     alt.Tooltip("objective:Q", title=data.objective_title, format=NUMBER)],
         )
-        .properties(width=max(2 * WIDTH, 120 * len(order)), height=HEIGHT + 60,
-                    title=f"Parallel coordinates of the best {PARALLEL_MAX_LINES} trials at most (brighter = better)")
+        .properties(width=max(2 * WIDTH, 120 * len(order)), height=HEIGHT + 60, name="parallel_lines",
+                    title=_parallel_title(data))
     )
-    spec = with_filters(chart.to_dict(), data)
-    spec["params"] += [{"name": "hp_names", "value": {f"p_{p.field}": p.name for p in data.params}}]
+    spec = _spec(chart, data)
+    spec["params"] += [{"name": "hp_names", "value": {f"p_{p.field}": p.title for p in data.params}}]
     spec["params"] += [{"name": f"levels_{p.field}", "value": _levels(p, data)}
                        for p in data.params if p.kind == "Categorical"]
     return spec
@@ -215,17 +238,22 @@ def curves_spec(data: ChartData) -> dict[str, Any]:
     chart = (
         alt.Chart(CURVES)
         .transform_lookup(lookup="job", from_=alt.LookupData(data=TRIALS, key="job",
-                                                             fields=["pct", "status", "tuning_job", "shown"]))
+                                                             fields=["pct", "status", "tuning_job", "shown", "rank"]))
         .transform_filter("isValid(datum.status) && " + FILTER)
+        .transform_calculate(trial="'#' + datum.rank + ' ' + datum.job")
         .mark_line(opacity=0.7)
         .encode(
-            x=alt.X("x:Q", title="seconds since the first point"),
+            # CloudWatch's timestamps, one point a second at most: a local run logs a boosting round a second.
+            x=alt.X("x:Q", title="seconds since the trial's first metric point (local runs: one round a second)"),
             y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="metric value"),
-            color=alt.Color("job:N", title="Training job", legend=None),
-            strokeDash=alt.StrokeDash("metric:N", title="Metric"),
-            tooltip=["job:N", "metric:N", "x:Q", alt.Tooltip("value:Q", format=".5f")],
+            color=alt.Color("trial:N", title="Trial (# rank by the objective)",
+                            sort=alt.EncodingSortField("rank", order="ascending"),
+                            legend=alt.Legend(orient="right", columns=1, symbolLimit=25, labelLimit=260)),
+            strokeDash=alt.StrokeDash("metric:N", title="Metric", legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("job:N", title="Training job"), alt.Tooltip("metric:N", title="Metric"),
+                     alt.Tooltip("x:Q", title="Seconds", format="d"),
+                     alt.Tooltip("value:Q", title="Value", format=NUMBER)],
         )
-        .properties(width=2 * WIDTH, height=HEIGHT, title="Learning curves")
+        .properties(width=2 * WIDTH - 280, height=HEIGHT, title="Learning curves", name="curves_lines")
     )
-    return with_filters(chart.to_dict(), data)
-
+    return _spec(chart, data)
