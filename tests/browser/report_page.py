@@ -29,8 +29,10 @@ class Seen:
                 *(f"fetched: {b}" for b in self.blocked)]
 
 
-def open_report(browser: Any, path: Path, *, width: int = WIDTH, screenshot: Path | None = None) -> tuple[Any, Seen]:
-    page = browser.new_page(viewport={"width": width, "height": 900})
+def open_report(browser: Any, path: Path, *, width: int = WIDTH, screenshot: Path | None = None,
+                scale: float = 1.0) -> tuple[Any, Seen]:
+    """The page opened offline and drawn; ``scale``: device pixels per CSS pixel (screenshots' size)."""
+    page = browser.new_page(viewport={"width": width, "height": 900}, device_scale_factor=scale)
     seen = Seen()
 
     def route(route: Any) -> None:
@@ -78,6 +80,8 @@ DRAWN_JS = """
                     out.__fill = it.fill === undefined ? null : String(it.fill);
                     out.__stroke = it.stroke === undefined ? null : String(it.stroke);
                     out.__text = it.text === undefined ? null : String(it.text);
+                    out.__opacity = it.opacity === undefined ? 1 : it.opacity;
+                    out.__bounds = it.bounds ? [it.bounds.x1, it.bounds.y1, it.bounds.x2, it.bounds.y2] : null;
                     return out; })});
     }
     (node.items || []).forEach(it => walk(it, path + '/' + (node.name || node.role || node.marktype || '')));
@@ -109,6 +113,35 @@ def data_marks(page: Any, chart: str, fields: tuple[str, ...] = ()) -> list[Mark
 
 
 def axis_labels(page: Any, chart: str) -> list[str]:
-    """The tick labels of every axis of the chart, as drawn."""
-    return [it["__text"] for m in drawn(page, chart) if m.role == "axis-label" for it in m.items
-            if it["__text"] is not None]
+    """The tick labels of every axis of the chart that a reader sees (Vega hides overlapping ones)."""
+    return [label for axis in axes(page, chart) for label in axis.labels]
+
+
+@dataclass
+class Axis:
+    title: str
+    labels: list[str]  # the visible ones
+    boxes: list[tuple[float, float, float, float]]  # their bounds: x1, y1, x2, y2
+
+
+def axes(page: Any, chart: str) -> list[Axis]:
+    """Each axis of the chart with its title and visible tick labels (an axis draws its labels, then its title)."""
+    out: list[Axis] = []
+    labels: list[dict[str, Any]] | None = None
+
+    def close(title: str) -> None:
+        shown = labels or []
+        boxes = [tuple(it["__bounds"]) for it in shown if it["__bounds"]]
+        out.append(Axis(title, [it["__text"] for it in shown], boxes))
+
+    for mark in drawn(page, chart):
+        if mark.role == "axis-label":
+            if labels is not None:  # the previous axis had no title
+                close("")
+            labels = [it for it in mark.items if it["__text"] is not None and it["__opacity"]]
+        elif mark.role == "axis-title":
+            close(next((it["__text"] for it in mark.items if it["__text"]), ""))
+            labels = None
+    if labels is not None:
+        close("")
+    return out

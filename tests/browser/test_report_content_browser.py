@@ -22,7 +22,7 @@ import pytest
 from amt_pipeline.report.render import render_report
 from amt_pipeline.trials.report_input import ReportInput
 from amt_pipeline.trials.summary import summarize
-from tests.browser.report_page import Seen, axis_labels, data_marks, open_report
+from tests.browser.report_page import Seen, axes, axis_labels, data_marks, open_report
 from tests.synthetic import report_input
 
 pytestmark = pytest.mark.browser
@@ -190,6 +190,13 @@ def test_parallel_coordinates_two_way_effects_and_learning_curves_draw_each_tria
     if curves:
         expected = {(job, p.metric) for job, points in curves.items() for p in points}
         assert _series(opened, "curves", "curves_lines") == len(expected)
+        # x is the boosting round: each line's points are rounds 1, 2, ... (not seconds)
+        lines: dict[tuple[str, str], list[int]] = {}
+        for it in _items(opened, "curves", "curves_lines", ("job", "metric", "round")):
+            lines.setdefault((it["job"], it["metric"]), []).append(it["round"])
+        assert {key: sorted(r) for key, r in lines.items()} == {
+            (job, metric): list(range(1, sum(1 for p in points if p.metric == metric) + 1))
+            for job, points in curves.items() for metric in {p.metric for p in points}}
     else:
         assert "curves" not in charts
 
@@ -197,10 +204,24 @@ def test_parallel_coordinates_two_way_effects_and_learning_curves_draw_each_tria
 FRACTION_TICK = re.compile(r"^[.:]\d+$|^\d+(\.\d+)? ?ms$")
 
 
+WHOLE_NUMBER = re.compile(r"^-?\d[\d,]*$")
+
+
+def _overlapping(boxes: list[tuple[float, float, float, float]]) -> list[tuple[int, int]]:
+    return [(i, j) for i, a in enumerate(boxes) for j, b in enumerate(boxes[i + 1:], i + 1)
+            if min(a[2], b[2]) - max(a[0], b[0]) > 0.5 and min(a[3], b[3]) - max(a[1], b[1]) > 0.5]
+
+
 def test_axis_labels_are_readable(opened) -> None:
+    integers = {p.name for p in opened.report_input.ranges.values() if p.kind == "Integer"}
+    integers |= {"Trials", "Training jobs"}
     for chart in _charts(opened):
         labels = axis_labels(opened.page, chart)
         assert not [label for label in labels if FRACTION_TICK.match(label)], (chart, labels)
+        for axis in axes(opened.page, chart):
+            assert _overlapping(axis.boxes) == [], (chart, axis.title, axis.labels)  # no '0.070.08'
+            if axis.title in integers:  # counts and integer hyperparameters tick whole numbers only
+                assert all(WHOLE_NUMBER.match(label) for label in axis.labels), (chart, axis.title, axis.labels)
 
 
 @pytest.mark.parametrize("width", [1280, 800])

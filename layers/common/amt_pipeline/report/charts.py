@@ -70,9 +70,15 @@ HEIGHT = 240
 STATUS_SHAPES = ["circle", "triangle-up", "cross", "square", "diamond"]
 STATUS_COLORS = ["#4c78a8", "#f58518", "#e45756", "#9d9d9d", "#bab0ac"]
 # Job-supplied text drawn by Vega (titles, labels, legends) is cut to these pixels, never wider.
-CONFIG = {"title": {"limit": 2 * WIDTH + 60}, "axis": {"titleLimit": WIDTH, "labelLimit": 180},
+# Tick labels at least 4 px apart: Vega hides the ones that would touch ('0.070.08' on a log axis).
+CONFIG = {"title": {"limit": 2 * WIDTH + 60}, "axis": {"titleLimit": WIDTH, "labelLimit": 180, "labelSeparation": 4},
           "legend": {"labelLimit": 240, "titleLimit": 240}}
 NUMBER = ".5~g"  # every number in a tooltip: 5 significant digits, no trailing zeros
+
+
+def whole_axis() -> alt.Axis:
+    """An axis of counts or of an integer hyperparameter: whole-number ticks only (no 2.5)."""
+    return alt.Axis(format="d", tickMinStep=1)
 
 
 def with_config(spec: dict[str, Any]) -> dict[str, Any]:
@@ -269,7 +275,7 @@ def distribution_chart(data: ChartData, sel: Selections) -> Any:
         data.multiple_jobs) else {}
     hist = base.mark_bar(opacity=0.35, color="#4c78a8").encode(
         x=alt.X("objective:Q", bin=alt.Bin(maxbins=30), title=data.objective_title),
-        y=alt.Y("count():Q", title="Trials"),
+        y=alt.Y("count():Q", title="Trials", axis=whole_axis()),
         **by_job,
     ).properties(name="distribution_all")
     selected = (
@@ -304,7 +310,8 @@ def parameter_chart(data: ChartData, p: Param, sel: Selections) -> Any:
         # Fixed domains: a filter changes the data, not the x scales (a brush on a changing scale breaks).
         domain = _domain(data, p.field)
         scale = alt.Scale(type="log", domain=domain) if p.log else alt.Scale(zero=False, padding=8, domain=domain)
-        x = alt.X(f"{p.field}:Q", title=f"{p.title} (log scale)" if p.log else p.title, scale=scale)
+        x = alt.X(f"{p.field}:Q", title=f"{p.title} (log scale)" if p.log else p.title, scale=scale,
+                  axis=whole_axis() if p.kind == "Integer" else alt.Undefined)
     points = (
         base.mark_point(filled=True)
         .encode(x=x, y=y, color=_colour(data), shape=_status_shape(data), tooltip=_tooltip(data), **sel.marks())

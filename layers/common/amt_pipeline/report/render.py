@@ -403,7 +403,10 @@ def _page(report_input: ReportInput, summary: dict[str, Any], data: ChartData, s
         "<h2>Ranges and the next search</h2>",
         _boundaries_html(summary),
         section("parallel", "Parallel coordinates"),
-        section("curves", "Learning curves"),
+        section("curves", "Learning curves",
+                "The best trials' metrics round by round, as SageMaker read them from the training log: one line "
+                "per trial (its colour; # is its rank by the objective) and metric (its dash). CloudWatch keeps "
+                "one point a second, so rounds less than a second apart share a point."),
         "<h2 id='failures'>Failures and stops</h2>",
         failures_html(summary, counted),
         "<div class='chart' id='chart-status' data-chart='status'></div>" if "status" in specs else "",

@@ -28,6 +28,7 @@ from amt_pipeline.report.charts import (
     time_axis,
     time_span,
     trials_base,
+    whole_axis,
     with_config,
     with_filters,
 )
@@ -87,7 +88,7 @@ def status_spec(data: ChartData) -> dict[str, Any]:
     order, _, _ = statuses(data)
     base = trials_base().encode(
         y=alt.Y("status:N", sort=order, title=None),
-        x=alt.X("count():Q", title="Training jobs"),
+        x=alt.X("count():Q", title="Training jobs", axis=whole_axis()),
     )
     bars = base.mark_bar().encode(color=_status_colour(data, legend=False),
                                   tooltip=["status:N", alt.Tooltip("count():Q", title="Training jobs")])
@@ -150,15 +151,19 @@ def _axis_scale(p: Param) -> alt.Scale:
     return alt.Scale(type="log") if p.log else alt.Scale(zero=False, nice=False)
 
 
+def _axis(p: Param) -> Any:
+    return whole_axis() if p.kind == "Integer" else alt.Undefined
+
+
 def contour_spec(data: ChartData, a: Param, b: Param) -> dict[str, Any]:
     """A heat map of the (smoothed) objective over two hyperparameters, the trials on top."""
     maximize = data.objective is None or data.objective.maximize
     title_a = f"{a.title} (log scale)" if a.log else a.title
     title_b = f"{b.title} (log scale)" if b.log else b.title
     heat = alt.Chart(SURFACE).mark_rect(opacity=0.9).encode(
-        x=alt.X("a:Q", title=title_a, scale=_axis_scale(a)),
+        x=alt.X("a:Q", title=title_a, scale=_axis_scale(a), axis=_axis(a)),
         x2="a2:Q",
-        y=alt.Y("b:Q", title=title_b, scale=_axis_scale(b)),
+        y=alt.Y("b:Q", title=title_b, scale=_axis_scale(b), axis=_axis(b)),
         y2="b2:Q",
         color=alt.Color("z:Q", title=f"{data.objective_title} (smoothed)",
                         scale=alt.Scale(scheme="viridis", reverse=not maximize)),
@@ -241,17 +246,19 @@ def curves_spec(data: ChartData) -> dict[str, Any]:
                                                              fields=["pct", "status", "tuning_job", "shown", "rank"]))
         .transform_filter("isValid(datum.status) && " + FILTER)
         .transform_calculate(trial="'#' + datum.rank + ' ' + datum.job")
+        # SageMaker reads one value a boosting round from the training log and CloudWatch keeps one point a
+        # second: a series' n-th point is its n-th round unless rounds came faster (locally: one a second).
+        .transform_window(round="row_number()", groupby=["job", "metric"], sort=[alt.SortField("x")])
         .mark_line(opacity=0.7)
         .encode(
-            # CloudWatch's timestamps, one point a second at most: a local run logs a boosting round a second.
-            x=alt.X("x:Q", title="seconds since the trial's first metric point (local runs: one round a second)"),
+            x=alt.X("round:Q", title="Boosting round", axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="metric value"),
             color=alt.Color("trial:N", title="Trial (# rank by the objective)",
                             sort=alt.EncodingSortField("rank", order="ascending"),
                             legend=alt.Legend(orient="right", columns=1, symbolLimit=25, labelLimit=260)),
             strokeDash=alt.StrokeDash("metric:N", title="Metric", legend=alt.Legend(orient="bottom")),
             tooltip=[alt.Tooltip("job:N", title="Training job"), alt.Tooltip("metric:N", title="Metric"),
-                     alt.Tooltip("x:Q", title="Seconds", format="d"),
+                     alt.Tooltip("round:Q", title="Round", format="d"),
                      alt.Tooltip("value:Q", title="Value", format=NUMBER)],
         )
         .properties(width=2 * WIDTH - 280, height=HEIGHT, title="Learning curves", name="curves_lines")
