@@ -114,3 +114,20 @@ def test_the_two_way_map_uses_a_log_axis_for_a_logarithmic_range_and_shows_the_t
     spec = json.dumps(views.contour_spec(data, alpha, eta))
     assert '"type": "log"' in spec and "alpha (log scale)" in spec
     assert '"name": "surface"' in spec and '"name": "trials"' in spec  # the map, and the trials as points
+
+
+def test_the_two_way_map_leaves_blank_the_cells_with_fewer_than_two_trials_near():
+    from amt_pipeline.report import views
+    from amt_pipeline.report.frame import chart_data
+
+    # Given 39 trials crowded near the low corner of (alpha, eta) and one lone trial at the high corner
+    ri = report_input(40, failed_every=0, stopped_every=0)
+    for i, row in enumerate(ri.trials):
+        row["alpha"], row["eta"] = (0.5, 0.5) if i == 0 else (0.01 + 0.001 * (i % 6), 0.1 + 0.004 * (i // 6))
+    data = chart_data(ri)
+    alpha, eta = (next(p for p in data.params if p.name == name) for name in ("alpha", "eta"))
+    # When the map is computed
+    cells = views.surface_rows(data, alpha, eta)
+    # Then the crowd's cells are drawn and the lone trial's corner stays blank (its kernel alone coloured it)
+    assert any(c["a"] < 0.02 and c["b"] < 0.13 for c in cells)
+    assert [c for c in cells if c["a"] > 0.1 or c["b"] > 0.3] == []

@@ -113,7 +113,8 @@ def _unit(values: np.ndarray, p: Param) -> tuple[np.ndarray, float, float]:
 
 
 def surface_rows(data: ChartData, a: Param, b: Param) -> list[dict[str, Any]]:
-    """The objective smoothed over a GRID x GRID grid (Gaussian kernel average); cells far from any trial left out."""
+    """The objective smoothed over a GRID x GRID grid (Gaussian kernel average); a cell with fewer than
+    NEAR_TRIALS trials within NEAR of its centre is left out (blank), however far the kernel reaches."""
     scored = data.trials[data.trials["objective"].notna()]
     xa = pd.to_numeric(scored[a.field], errors="coerce").to_numpy(float)
     xb = pd.to_numeric(scored[b.field], errors="coerce").to_numpy(float)
@@ -130,7 +131,7 @@ def surface_rows(data: ChartData, a: Param, b: Param) -> list[dict[str, Any]]:
     w = np.exp(-d2 / (2 * BANDWIDTH**2))
     total = w.sum(axis=-1)
     value = (w * z).sum(axis=-1) / np.maximum(total, 1e-12)
-    near = (d2 <= NEAR**2).sum(axis=-1)  # a cell one or two far trials would colour stays blank
+    near = (d2 <= NEAR**2).sum(axis=-1)  # one lone trial coloured a whole corner of the map
 
     def back(u: float, lo: float, hi: float, p: Param) -> float:
         v = lo + u * (hi - lo)
