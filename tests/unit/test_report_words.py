@@ -92,3 +92,34 @@ def test_a_warm_start_notification_gives_the_parents_better_best() -> None:
     _, body = compose_notification(summary, URL)
     assert "Best including the warm-start parents: 0.99 (" in body
     assert summary["other_jobs"][0]["role"] == "warm-start parent"
+
+
+@pytest.mark.parametrize(("objective", "lower_is_better"), [("validation:rmse", True), ("validation:accuracy", False)])
+def test_the_charts_read_the_better_way_for_each_direction(objective: str, lower_is_better: bool) -> None:
+    import json
+
+    from amt_pipeline.report import views
+    from amt_pipeline.report.frame import chart_data
+
+    data = chart_data(report_input(60, objective=objective, failed_every=0))
+    trials = data.trials.sort_values("start")
+    scored = trials[trials["objective"].notna()]
+    # best so far: the running minimum for Minimize, the maximum for Maximize
+    running = scored["objective"].cummin() if lower_is_better else scored["objective"].cummax()
+    assert scored["best_so_far"].tolist() == running.tolist()
+    # the top k % filter keeps the better trials: the lowest for Minimize
+    top, rest = scored[scored["pct"] <= 10]["objective"], scored[scored["pct"] > 10]["objective"]
+    assert (top.max() <= rest.min()) if lower_is_better else (top.min() >= rest.max())
+    # 'brighter = better': viridis runs dark to bright, reversed when lower is better
+    a, b = views.two_way_params(data, {"parameters": []})
+    for spec in (views.contour_spec(data, a, b), views.parallel_spec(data)):
+        scales = [s for s in _find(spec, "scale") if isinstance(s, dict) and s.get("scheme") == "viridis"]
+        assert scales and all(s.get("reverse") is lower_is_better for s in scales), json.dumps(scales)
+
+
+def _find(node: object, key: str) -> list[object]:
+    if isinstance(node, dict):
+        return [v for k, v in node.items() if k == key] + [x for v in node.values() for x in _find(v, key)]
+    if isinstance(node, list):
+        return [x for v in node for x in _find(v, key)]
+    return []
