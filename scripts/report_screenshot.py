@@ -1,6 +1,6 @@
 """A report's full-page screenshot as a reader sees it, for docs/ (README's pictures).
 
-    .venv/bin/python scripts/report_screenshot.py REPORT.html OUT.png [--scale 0.5]
+    .venv/bin/python scripts/report_screenshot.py REPORT.html OUT.png [--scale 0.75]
 
 Opens the page in Chromium offline as the browser tests do (tests/browser/report_page.open_report:
 every fetch cut, console errors and warnings recorded), waits until every chart is drawn, and saves
@@ -24,7 +24,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path, help="a report's index.html")
     parser.add_argument("out", type=Path, help="the PNG to write")
-    parser.add_argument("--scale", type=float, default=0.5, help="device pixels per CSS pixel (default 0.5)")
+    parser.add_argument("--scale", type=float, default=0.75, help="device pixels per CSS pixel (default 0.75)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
