@@ -138,7 +138,7 @@ def axes(page: Any, chart: str) -> list[Axis]:
         if mark.role == "axis-label":
             if labels is not None:  # the previous axis had no title
                 close("")
-            labels = [it for it in mark.items if it["__text"] is not None and it["__opacity"]]
+            labels = [it for it in mark.items if it["__text"] and it["__opacity"]]  # shown: with text, opaque
         elif mark.role == "axis-title":
             close(next((it["__text"] for it in mark.items if it["__text"]), ""))
             labels = None

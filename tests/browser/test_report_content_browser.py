@@ -220,6 +220,7 @@ def test_axis_labels_are_readable(opened) -> None:
         assert not [label for label in labels if FRACTION_TICK.match(label)], (chart, labels)
         for axis in axes(opened.page, chart):
             assert _overlapping(axis.boxes) == [], (chart, axis.title, axis.labels)  # no '0.070.08'
+            assert len(set(axis.labels)) == len(axis.labels), (chart, axis.title, axis.labels)  # no '1 1 2 2'
             if axis.title in integers:  # counts and integer hyperparameters tick whole numbers only
                 assert all(WHOLE_NUMBER.match(label) for label in axis.labels), (chart, axis.title, axis.labels)
 

@@ -77,8 +77,13 @@ NUMBER = ".5~g"  # every number in a tooltip: 5 significant digits, no trailing 
 
 
 def whole_axis() -> alt.Axis:
-    """An axis of counts or of an integer hyperparameter: whole-number ticks only (no 2.5)."""
-    return alt.Axis(format="d", tickMinStep=1)
+    """An axis of counts or of an integer hyperparameter: whole numbers only (no '1 1 2 2' for ticks at 0.5).
+    Vega may still place ticks at halves on a short span (tickMinStep does not prevent it), so a tick
+    between whole numbers is drawn without label, tick or grid line."""
+    between = "datum.value % 1 != 0"
+    hidden = {"condition": {"test": between, "value": 0}, "value": 1}
+    return alt.Axis(format="d", tickMinStep=1, labelExpr=f"{between} ? '' : datum.label",
+                    tickOpacity=hidden, gridOpacity=hidden)
 
 
 def with_config(spec: dict[str, Any]) -> dict[str, Any]:
