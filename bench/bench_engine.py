@@ -26,9 +26,9 @@ def digits() -> tuple[bytes, bytes]:
 
 
 def engine_run(train: bytes, validation: bytes, trials: int, workers: int) -> tuple[float, float]:
-    from amt.local.engine import InMemoryObjectStore, LocalSageMaker
+    from amt.local.engine import InMemoryUriStore, LocalSageMaker
 
-    store = InMemoryObjectStore(
+    store = InMemoryUriStore(
         {TRAIN_URI + "train.csv": train, VALIDATION_URI + "validation.csv": validation}
     )
     with tempfile.TemporaryDirectory() as state:

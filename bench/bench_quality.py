@@ -55,7 +55,7 @@ def _tpe(strategy: str, seed: int | None, ranges: list, n_startup: int = 10) -> 
 def main() -> None:
     from sklearn.datasets import load_digits
 
-    from amt.local.engine import InMemoryObjectStore, LocalSageMaker
+    from amt.local.engine import InMemoryUriStore, LocalSageMaker
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=10)
@@ -64,7 +64,7 @@ def main() -> None:
     ap.add_argument("--tpe", action="store_true", help="also run TPE as the Bayesian strategy")
     args = ap.parse_args()
     d = load_digits()
-    store = InMemoryObjectStore(
+    store = InMemoryUriStore(
         {
             TRAIN_URI + "train.csv": _csv(d.data[:1257], d.target[:1257]),
             VALIDATION_URI + "validation.csv": _csv(d.data[1257:], d.target[1257:]),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from amt.local.engine import InMemoryObjectStore, LocalSageMaker
+from amt.local.engine import InMemoryUriStore, LocalSageMaker
 
 BUCKET = "amt-pipeline-data-123456789012"
 RUN = "amt-test"
@@ -34,9 +34,9 @@ def digits_csv() -> tuple[bytes, bytes]:
 
 
 @pytest.fixture
-def store(digits_csv: tuple[bytes, bytes]) -> InMemoryObjectStore:
+def store(digits_csv: tuple[bytes, bytes]) -> InMemoryUriStore:
     train, validation = digits_csv
-    return InMemoryObjectStore(
+    return InMemoryUriStore(
         {TRAIN_URI + "train.csv": train, VALIDATION_URI + "validation.csv": validation}
     )
 
@@ -48,7 +48,7 @@ def events() -> list[dict]:
 
 @pytest.fixture
 def make_engine(
-    store: InMemoryObjectStore, tmp_path: Path, events: list[dict]
+    store: InMemoryUriStore, tmp_path: Path, events: list[dict]
 ) -> Iterator[Callable[..., LocalSageMaker]]:
     engines: list[LocalSageMaker] = []
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from amt.local.engine import InMemoryObjectStore
+from amt.local.engine import InMemoryUriStore
 from tests.engine.conftest import IMAGE, TRAIN_URI, VALIDATION_URI, channel, training_request
 from tests.xgboost_oracle import container_trainings
 
@@ -89,7 +89,7 @@ def _files(tmp_path: Path, dataset: str, content_type: str) -> tuple[Path, Path]
 def _local(make_engine: Any, train: Path, validation: Path, content_type: str, version: str,
            hyperparameters: dict[str, str]) -> tuple[dict[str, float], dict[str, list[float]], dict[str, Any]]:
     """The job's final metrics, its learning curves (what CloudWatch holds) and its stored record."""
-    store = InMemoryObjectStore({TRAIN_URI + train.name: train.read_bytes(),
+    store = InMemoryUriStore({TRAIN_URI + train.name: train.read_bytes(),
                                  VALIDATION_URI + validation.name: validation.read_bytes()})
     engine = make_engine(storage=store, workers=1)
     request = training_request("amt-family", hyperparameters, image=IMAGE.replace(":1.5-1", f":{version}"))

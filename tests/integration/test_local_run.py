@@ -237,10 +237,10 @@ def test_the_posts_best_hyperparameters_score_the_posts_best_through_amt_local_r
     out = tmp_path / "out"
     assert main(["local", "run", str(config), "--out", str(out)]) == 0
     # the baseline may end after the 2-trial tuning job (and so after the report): ask SageMaker, as a user would
-    from amt.local.engine import InMemoryObjectStore, LocalSageMaker
+    from amt.local.engine import InMemoryUriStore, LocalSageMaker
 
     (run_dir,) = (out / "bucket" / "runs").iterdir()
-    engine = LocalSageMaker(storage=InMemoryObjectStore(), state_dir=out / "state")
+    engine = LocalSageMaker(storage=InMemoryUriStore(), state_dir=out / "state")
     try:
         baseline = engine.describe_training_job(TrainingJobName=f"{run_dir.name}-baseline")
     finally:

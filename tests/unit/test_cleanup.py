@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from amt.local.clients import reset_clients
 from amt_pipeline.errors import UnsafeCleanupRequest
+from amt_pipeline.facts import RUN_ID_PATTERN
 from amt_pipeline.run.cleanup import (
     ALL_PARTS,
     DELETE_BATCH_SIZE,
@@ -23,7 +24,7 @@ from amt_pipeline.run.cleanup import (
     CleanupRequest,
     clean_up_run,
 )
-from amt_pipeline.run.layout import RUN_ID_PATTERN, RUN_PARTS, RunLayout
+from amt_pipeline.run.layout import RUN_PARTS, RunLayout
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "amt-pipeline-test-bucket"

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from amt_pipeline.errors import InvalidExecutionInput
-from amt_pipeline.run.layout import RUN_ID_PATTERN, RunLayout
+from amt_pipeline.facts import RUN_ID_PATTERN
+from amt_pipeline.run.layout import RunLayout
 from amt_pipeline.run.plan import default_run_id, plan_run
 
 STARTED = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)

@@ -12,12 +12,12 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from amt_pipeline.errors import UnusableEvent
-from amt_pipeline.run.layout import RUN_ID_PATTERN, RunLayout
+from amt_pipeline.facts import ENDED_STATUSES, is_run_id
+from amt_pipeline.run.layout import RunLayout
 
 TRIALS_EXTRACTED = "Trials Extracted"
 REPORT_RENDERED = "Report Rendered"
 ROUND_DECIDED = "Round Decided"  # a chain's round (follow_up): what DecideFollowUp decided after its report
-ENDED_STATUSES = ("Completed", "Failed", "Stopped")
 
 
 class _Lenient(BaseModel):
@@ -85,7 +85,7 @@ class RunStepDetail(BaseModel):
     @field_validator("run_id")
     @classmethod
     def _a_run_id(cls, run_id: str) -> str:
-        if not RUN_ID_PATTERN.fullmatch(run_id):
+        if not is_run_id(run_id):
             raise ValueError("not a valid run id (tuning job name)")
         return run_id
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from amt.cli.errors import EXIT_AWS, EXIT_FAILED, CliError
+from amt_pipeline.facts import error_code, is_not_found
 
 # The outputs of this project's template.yaml: a stack with none of them was deployed from something else.
 TEMPLATE_OUTPUTS = ("StateMachineArn", "DataBucketName", "NotificationTopicArn", "CleanupFunctionName")
@@ -65,8 +66,7 @@ def load_stack(aws: Any, name: str) -> Stack:
     try:
         described = aws.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
     except ClientError as error:
-        details = error.response.get("Error", {})
-        if details.get("Code") == "ValidationError" and "does not exist" in str(details.get("Message", "")):
+        if error_code(error) == "ValidationError" and "does not exist" in str(error.response["Error"].get("Message")):
             raise CliError(f"stack {name!r} does not exist in {aws.region_name}", EXIT_AWS,
                            "check --stack (the stack name given to sam deploy) and --region") from None
         raise
@@ -80,15 +80,9 @@ def load_stack(aws: Any, name: str) -> Stack:
     return stack
 
 
-def error_code(error: BaseException) -> str:
-    """A ClientError's AWS error code, or ''."""
-    response = getattr(error, "response", None)
-    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-
-
 def tuning_job_not_found(error: BaseException) -> bool:
     """SageMaker says a tuning job does not exist as ResourceNotFound or as a ValidationException."""
-    if error_code(error) in ("ResourceNotFound", "ResourceNotFoundException"):
+    if is_not_found(error):
         return True
     message = str(getattr(error, "response", {}).get("Error", {}).get("Message", ""))
     return error_code(error) == "ValidationException" and ("not found" in message.lower()

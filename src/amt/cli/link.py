@@ -35,13 +35,13 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
 
 
 def cmd_link(args: argparse.Namespace) -> int:
+    from amt_pipeline.facts import is_run_id
     from amt_pipeline.report.link import MAX_LINK_DAYS, MIN_LINK_DAYS, expiry, link_url
-    from amt_pipeline.run.layout import RUN_ID_PATTERN
 
     out = Output(args.json)
     if not MIN_LINK_DAYS <= args.days <= MAX_LINK_DAYS:
         raise CliError(f"--days {args.days}: a link lasts {MIN_LINK_DAYS} to {MAX_LINK_DAYS} days", EXIT_USAGE)
-    if not RUN_ID_PATTERN.fullmatch(args.run_id):
+    if not is_run_id(args.run_id):
         raise CliError(f"{args.run_id!r} is not a run id", EXIT_FAILED,
                        "a run id is its tuning job's name: 1-32 letters, digits and hyphens")
     base_url, key, report_found = _local(args.local, args.run_id) if args.local else _stack(args, args.run_id)

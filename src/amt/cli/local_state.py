@@ -43,9 +43,9 @@ class LocalState:
     def engine(self) -> Any:
         """The local engine, answering SageMaker's read calls from the saved job records."""
         if self._engine is None:
-            from amt.local.engine import InMemoryObjectStore, LocalSageMaker
+            from amt.local.engine import InMemoryUriStore, LocalSageMaker
 
-            self._engine = LocalSageMaker(storage=InMemoryObjectStore(), state_dir=self.root / "state")
+            self._engine = LocalSageMaker(storage=InMemoryUriStore(), state_dir=self.root / "state")
         return self._engine
 
     @property

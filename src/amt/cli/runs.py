@@ -15,14 +15,13 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from amt.cli.aws import add_aws_options, error_code, load_stack, session, tuning_job_not_found
+from amt.cli.aws import add_aws_options, load_stack, session, tuning_job_not_found
 from amt.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from amt.cli.local import failure_message
 from amt.cli.output import Output
+from amt_pipeline.facts import ENDED_STATUSES, error_code, is_not_found
 
 DEFAULT_LIMIT = 20
-ENDED = ("Completed", "Failed", "Stopped")
-NOT_FOUND = ("404", "NoSuchKey", "NotFound")
 
 
 def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None:
@@ -92,7 +91,7 @@ def _aws_row(sfn: Any, sagemaker: Any, s3: Any, bucket: str, summary: dict[str, 
     report_key = f"runs/{run_id}/reports/index.html"
     row["chain"] = (chain_fields(_s3_json(s3, bucket, f"runs/{run_id}/reports/chain.json"), run_id)
                     if chains and run_id else None)
-    if job and job.get("HyperParameterTuningJobStatus") in ENDED and _exists(s3, bucket, report_key):
+    if job and job.get("HyperParameterTuningJobStatus") in ENDED_STATUSES and _exists(s3, bucket, report_key):
         row["report"], row["why_no_report"] = f"s3://{bucket}/{report_key}", None
     else:
         row["report"] = None
@@ -126,14 +125,14 @@ def _only(rows: list[dict[str, Any]], execution: str | None, source: str) -> lis
 
 def _run_id(summary: dict[str, Any], described: dict[str, Any]) -> str | None:
     """The output names the run; before there is one, the input's job_name or the plan's default id."""
-    from amt_pipeline.run.layout import RUN_ID_PATTERN
+    from amt_pipeline.facts import is_run_id
     from amt_pipeline.run.plan import default_run_id
 
     output = _json(described.get("output"))
     if output.get("run_id") or output.get("tuning_job_name"):
         return str(output.get("run_id") or output.get("tuning_job_name"))
     job_name = _json(described.get("input")).get("job_name")
-    if isinstance(job_name, str) and RUN_ID_PATTERN.fullmatch(job_name):
+    if is_run_id(job_name):
         return job_name
     started = summary.get("startDate")
     return default_run_id(summary["name"], started) if isinstance(started, datetime) else None
@@ -156,7 +155,7 @@ def _s3_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
     try:
         return _json(s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()) or None
     except ClientError as error:
-        if error_code(error) in NOT_FOUND or error_code(error) in ("NoSuchKey", "AccessDenied"):
+        if is_not_found(error) or error_code(error) == "AccessDenied":
             return None
         raise
 
@@ -168,7 +167,7 @@ def _exists(s3: Any, bucket: str, key: str) -> bool:
         s3.head_object(Bucket=bucket, Key=key)
         return True
     except ClientError as error:
-        if error_code(error) in NOT_FOUND:
+        if is_not_found(error):
             return False
         raise
 

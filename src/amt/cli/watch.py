@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from amt.cli.aws import add_aws_options, describe_tuning_job, error_code, session
+from amt.cli.aws import add_aws_options, describe_tuning_job, session
 from amt.cli.errors import EXIT_FAILED, EXIT_OK, THROTTLING_CODES, CliError
 from amt.cli.watch_view import LiveView
+from amt_pipeline.facts import error_code
 from amt_pipeline.live.progress import Progress
 
 MIN_INTERVAL = 5.0

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from amt.cli.output import colour_enabled, is_terminal
-from amt_pipeline.live.progress import Progress, format_duration
+from amt_pipeline.facts import format_duration
+from amt_pipeline.live.progress import Progress
 
 BAR_WIDTH = 30
 LATEST = 5

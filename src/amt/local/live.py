@@ -67,9 +67,9 @@ class LocalLiveView:
 
     def _read_only_engine(self) -> Any:
         if self._engine is None:
-            from amt.local.engine import InMemoryObjectStore, LocalSageMaker
+            from amt.local.engine import InMemoryUriStore, LocalSageMaker
 
-            self._engine = LocalSageMaker(storage=InMemoryObjectStore(), state_dir=self.out_dir / "state")
+            self._engine = LocalSageMaker(storage=InMemoryUriStore(), state_dir=self.out_dir / "state")
         return self._engine
 
     def _copy_report(self, describe: dict[str, Any]) -> None:

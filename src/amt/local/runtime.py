@@ -28,7 +28,7 @@ from amt.local.emulator import HOOKS, AwsEmulator
 from amt.local.functions import LocalFunctions
 from amt.local.links import LINK_FUNCTION, LinkServer, LinkState, link_server, object_reader, restore_reports
 from amt.local.template import LocalStack, create_table, load_template
-from amt_pipeline.aws.s3_uri import split_s3_uri
+from amt_pipeline.facts import ENDED_STATUSES
 from amt_pipeline.trials.learning_curves import NAMESPACE, host_dimension
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ ACCOUNT_ID = "123456789012"
 STACK_NAME = "amt-local"
 STATE_MACHINE = "TuningPipeline"
 DEAD_LETTER_QUEUE = "EventsDeadLetterQueue"
-ENDED = ("Completed", "Failed", "Stopped")
 TRAINING_JOB_STATE_CHANGE = "SageMaker Training Job State Change"
 DATA_BUCKET_ID = "DataBucket"  # the template's bucket of runs
 
@@ -91,26 +90,6 @@ class LocalRound:
     @property
     def run_id(self) -> str | None:
         return (self.execution_output or {}).get("run_id")
-
-
-class EmulatedObjectStore:
-    """The engine's view of S3 (moto's), by URI."""
-
-    def __init__(self, s3: Any):
-        self.s3 = s3
-
-    def get(self, uri: str) -> bytes:
-        bucket, key = split_s3_uri(uri)
-        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-
-    def put(self, uri: str, body: bytes) -> None:
-        bucket, key = split_s3_uri(uri)
-        self.s3.put_object(Bucket=bucket, Key=key, Body=body)
-
-    def list(self, prefix_uri: str) -> list[str]:
-        bucket, prefix = split_s3_uri(prefix_uri)
-        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        return [f"s3://{bucket}/{o['Key']}" for page in pages for o in page.get("Contents", [])]
 
 
 class LocalPipeline:
@@ -178,7 +157,8 @@ class LocalPipeline:
         logging.getLogger("moto").setLevel(logging.CRITICAL)
         with (AwsEmulator(region=REGION, lambda_invoker=invoke, sagemaker=_Deferred("engine")),
               link_server(self.out_dir / "state") as (server, link)):
-            engine = self._engine = live["engine"] = self._make_engine(EmulatedObjectStore(boto3.client("s3")))
+            from amt.local.engine.storage import S3UriStore  # the engine loads here, not when the CLI starts
+            engine = self._engine = live["engine"] = self._make_engine(S3UriStore(boto3.client("s3")))
             try:
                 self._functions = live["functions"] = self._provision_functions(server, link)
                 self._provision_rules(self._functions)
@@ -394,7 +374,7 @@ class LocalPipeline:
                 self._deliver_events()
                 statuses = [self._status(engine, kind, name) for kind, name in jobs]
                 # The engine records a job's end before it announces it: wait for the event too.
-                if all(s in ENDED for s in statuses) and output["tuning_job_name"] in self._ended_announced:
+                if all(s in ENDED_STATUSES for s in statuses) and output["tuning_job_name"] in self._ended_announced:
                     break
                 self._check_deadline(deadline)
                 time.sleep(self.poll_seconds)
@@ -461,7 +441,7 @@ class LocalPipeline:
                 break
             if event["detail-type"] == TRAINING_JOB_STATE_CHANGE:
                 self._publish_training_metrics(event["detail"])
-            elif event["detail"].get("HyperParameterTuningJobStatus") in ENDED:
+            elif event["detail"].get("HyperParameterTuningJobStatus") in ENDED_STATUSES:
                 self._ended_announced.add(str(event["detail"].get("HyperParameterTuningJobName")))
             entries.append({
                 "Source": event["source"],
@@ -475,7 +455,7 @@ class LocalPipeline:
     def _publish_training_metrics(self, detail: dict[str, Any]) -> None:
         """What SageMaker does with an algorithm's metric lines: one CloudWatch series per
         metric and host. Local rounds are a second apart, so each keeps its own point."""
-        if detail.get("TrainingJobStatus") not in ENDED:
+        if detail.get("TrainingJobStatus") not in ENDED_STATUSES:
             return
         name = detail["TrainingJobName"]
         started = self._engine.describe_training_job(TrainingJobName=name).get("TrainingStartTime")

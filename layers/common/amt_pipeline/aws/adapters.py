@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from amt_pipeline.errors import ReportInputMissing
+from amt_pipeline.facts import is_not_found
 
 EVENT_SOURCE = "amt-pipeline"
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
@@ -37,7 +38,7 @@ class ObjectStore:
         try:
             body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            if is_not_found(error):
                 raise ReportInputMissing(f"s3://{self.bucket}/{key} does not exist") from error
             raise
         return body.decode("utf-8")
@@ -50,7 +51,7 @@ class ObjectStore:
         try:
             self.s3.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "403"):
+            if is_not_found(error, head=True):
                 return False
             raise
         return True

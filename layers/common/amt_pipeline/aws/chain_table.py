@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from amt_pipeline.chain.state import ChainRecord, chain_key, round_key
+from amt_pipeline.facts import condition_failed, error_code
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class ChainTable:
                                            ":expected": {"N": str(expected_version)}},
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True
@@ -97,7 +98,7 @@ class RoundStarter:
             arn = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name,
                                            input=json.dumps(execution_input))["executionArn"]
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ExecutionAlreadyExists":
+            if error_code(error) == "ExecutionAlreadyExists":
                 return self.execution_arn(name), False
             raise
         return arn, True

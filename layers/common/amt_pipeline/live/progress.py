@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-ENDED = ("Completed", "Failed", "Stopped")
+from amt_pipeline.facts import ENDED_STATUSES
+
 # SageMaker's TrainingJobStatusCounters -> the names a user reads.
 _COUNTERS = {"Completed": "Completed", "InProgress": "InProgress", "Stopped": "Stopped",
              "NonRetryableError": "Failed", "RetryableError": "Failed"}
@@ -72,7 +73,7 @@ class Progress:
 
     @property
     def done(self) -> int:
-        return self.counts.get("Completed", 0) + self.counts.get("Failed", 0) + self.counts.get("Stopped", 0)
+        return sum(self.counts.get(status, 0) for status in ENDED_STATUSES)
 
     @property
     def running(self) -> int:
@@ -80,7 +81,7 @@ class Progress:
 
     @property
     def ended(self) -> bool:
-        return self.status in ENDED
+        return self.status in ENDED_STATUSES
 
     @property
     def elapsed(self) -> timedelta:
@@ -120,10 +121,3 @@ def best_of(describe: Mapping[str, Any]) -> Best | None:
                 hyperparameters={k: str(v) for k, v in (best.get("TunedHyperParameters") or {}).items()})
 
 
-def format_duration(delta: timedelta | None) -> str:
-    if delta is None:
-        return "?"
-    seconds = int(delta.total_seconds())
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"

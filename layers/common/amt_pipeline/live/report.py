@@ -20,7 +20,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from amt_pipeline.live.progress import Progress, format_duration
+from amt_pipeline.facts import condition_failed, format_duration, is_not_found
+from amt_pipeline.live.progress import Progress
 from amt_pipeline.trials.report_input import ReportInput
 
 IN_PROGRESS_METADATA_KEY = "amt-report"
@@ -68,7 +69,7 @@ def publish_in_progress(s3: Any, bucket: str, key: str, page: str) -> bool:
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as error:  # 403, not 404, for a missing key without s3:ListBucket
-        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "403"):
+        if not is_not_found(error, head=True):
             raise
         head = None
     if head is not None and not is_in_progress(head):
@@ -78,7 +79,7 @@ def publish_in_progress(s3: Any, bucket: str, key: str, page: str) -> bool:
         s3.put_object(Bucket=bucket, Key=key, Body=page.encode("utf-8"), ContentType="text/html; charset=utf-8",
                       CacheControl="no-cache", Metadata={IN_PROGRESS_METADATA_KEY: IN_PROGRESS}, **condition)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
+        if condition_failed(error):
             return False
         raise
     return True

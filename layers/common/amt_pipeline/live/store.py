@@ -26,6 +26,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from amt_pipeline.facts import condition_failed, error_code
 from amt_pipeline.live.progress import Best
 from amt_pipeline.live.trial_event import TrainingJobStateChange
 
@@ -70,10 +71,6 @@ def _values(**values: Any) -> dict[str, Any]:
     return {f":{k}": _serialize(_dynamo(v)) for k, v in values.items()}
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 @dataclass(frozen=True)
 class TrialMove:
     """What an event changed: the trial went from ``previous`` (None: first seen) to ``status``."""
@@ -104,7 +101,7 @@ class ProgressStore:
                     {"Update": self._count(change, run_id, previous)},
                 ])
             except ClientError as error:
-                if _code(error) in ("TransactionCanceledException", "ConditionalCheckFailedException"):
+                if condition_failed(error) or error_code(error) == "TransactionCanceledException":
                     continue  # another event of this trial got there first: look again
                 raise
             move = TrialMove(change.TrainingJobName, previous, change.TrainingJobStatus)
@@ -212,7 +209,7 @@ class ProgressStore:
         try:
             self.dynamodb.update_item(**kwargs)
         except ClientError as error:
-            if _code(error) == "ConditionalCheckFailedException":
+            if condition_failed(error):
                 return False
             raise
         return True

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import Field
 
 from amt_pipeline.events import OutputDataConfig, _Lenient
+from amt_pipeline.facts import ENDED_STATUSES
 from amt_pipeline.live.progress import as_datetime
 from amt_pipeline.run.layout import RunLayout
 
@@ -27,7 +28,6 @@ TRAINING_JOB_STATE_CHANGE = "SageMaker Training Job State Change"
 TUNING_OBJECTIVE_HYPERPARAMETER = "_tuning_objective_metric"
 # A trial's states in the order they happen: an event never moves a trial back.
 STATUS_RANK = {"InProgress": 1, "Stopping": 2, "Completed": 3, "Failed": 3, "Stopped": 3}
-TRIAL_ENDED = ("Completed", "Failed", "Stopped")
 _TRIAL_NAME = re.compile(r"(.+)-[0-9]{3}-[0-9a-z]{8}")  # SageMaker names a tuning job's trials so
 
 
@@ -70,7 +70,7 @@ class TrainingJobStateChange(_Lenient):
 
     @property
     def ended(self) -> bool:
-        return self.TrainingJobStatus in TRIAL_ENDED
+        return self.TrainingJobStatus in ENDED_STATUSES
 
     @property
     def changed_at(self) -> datetime | None:

@@ -32,7 +32,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
-from amt_pipeline.run.layout import RUN_ID_PATTERN, RunLayout
+from amt_pipeline.facts import is_run_id
+from amt_pipeline.run.layout import RunLayout
 
 PRESIGNED_SECONDS = 300  # the redirect's presigned URL: long enough to load one page
 DAY_SECONDS = 24 * 3600
@@ -52,7 +53,7 @@ def signature(key: bytes, run_id: str, expires: int) -> str:
 
 def link_url(base_url: str, key: bytes, run_id: str, expires: int) -> str:
     """The link that opens ``run_id``'s report until ``expires`` (unix seconds)."""
-    if not RUN_ID_PATTERN.fullmatch(run_id):
+    if not is_run_id(run_id):
         raise ValueError(f"not a run id (tuning job name): {run_id!r}")
     query = urlencode({"run": run_id, "expires": expires, "sig": signature(key, run_id, expires)})
     return f"{base_url.rstrip('/')}/?{query}"
@@ -95,7 +96,7 @@ def check_link(key: bytes, query: Mapping[str, Any], now: float) -> LinkCheck:
     run_id, expires, sig = (query.get(name) for name in ("run", "expires", "sig"))
     if not (isinstance(run_id, str) and isinstance(expires, str) and isinstance(sig, str)):
         return LinkCheck(None, Refusal.MALFORMED)
-    if not (RUN_ID_PATTERN.fullmatch(run_id) and _EXPIRES.fullmatch(expires) and _SIGNATURE.fullmatch(sig)):
+    if not (is_run_id(run_id) and _EXPIRES.fullmatch(expires) and _SIGNATURE.fullmatch(sig)):
         return LinkCheck(None, Refusal.MALFORMED)
     if not hmac.compare_digest(signature(key, run_id, int(expires)), sig):
         return LinkCheck(None, Refusal.BAD_SIGNATURE)

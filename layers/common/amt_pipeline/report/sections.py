@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from amt_pipeline.facts import format_duration
 from amt_pipeline.report.frame import ChartData
 from amt_pipeline.report.safe_text import cell_html
 from amt_pipeline.report.safe_text import text_html as _e
@@ -22,15 +23,6 @@ def dollars(amount: float) -> str:
         return f"${amount:,.2f}"
     decimals = max(2, 1 - math.floor(math.log10(abs(amount))))
     return f"${amount:.{decimals}f}"
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
 
 
 def filters_html(data: ChartData) -> str:
@@ -120,10 +112,10 @@ def spend_html(summary: dict[str, Any]) -> str:
     else:
         cost = "not estimated: SageMaker reported no billable time"
     items = [
-        ("Tuning job wall time", _e(duration(s.get("wall_seconds")))),
-        ("Training time, summed over trials", _e(duration(s.get("training_seconds")))),
+        ("Tuning job wall time", _e(format_duration(s.get("wall_seconds"), "n/a"))),
+        ("Training time, summed over trials", _e(format_duration(s.get("training_seconds"), "n/a"))),
         ("Billable time (BillableTimeInSeconds)",
-         _e(duration(billable)) + (f" &times; {count} instances" if count > 1 else "")
+         _e(format_duration(billable, "n/a")) + (f" &times; {count} instances" if count > 1 else "")
          + f" <span class='muted'>({s.get('billable_trials', 0)} trials reported it)</span>"),
         ("Instance type", _e(types)),
         ("Estimated cost", cost),

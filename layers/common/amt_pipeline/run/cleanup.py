@@ -29,7 +29,8 @@ from pydantic_core import PydanticCustomError
 
 from amt_pipeline.aws.ports import ObjectDeleter
 from amt_pipeline.errors import AmtPipelineError, FieldError, UnsafeCleanupRequest
-from amt_pipeline.run.layout import RUN_ID_PATTERN, RUN_PARTS, RUNS_ROOT, RunLayout
+from amt_pipeline.facts import is_run_id
+from amt_pipeline.run.layout import RUN_PARTS, RUNS_ROOT, RunLayout
 
 RunPart = Literal["data", "output", "reports"]  # layout.RUN_PARTS, as a type (a test checks)
 ALL_PARTS: tuple[RunPart, ...] = get_args(RunPart)
@@ -85,7 +86,7 @@ class CleanupRequest(BaseModel):
     @field_validator("run_id")
     @classmethod
     def _run_id_is_a_single_run(cls, value: str) -> str:
-        if not RUN_ID_PATTERN.fullmatch(value):
+        if not is_run_id(value):
             shown = repr(value) if len(value) <= 40 else repr(value[:40]) + "..."
             raise PydanticCustomError(
                 "unsafe_run_id",
@@ -146,7 +147,7 @@ class _Target:
 def part_prefixes(request: CleanupRequest) -> dict[RunPart, str]:
     """part -> ``runs/<run id>/<part>/``, checked again whatever built the request."""
     run_id = request.run_id
-    if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id):
+    if not is_run_id(run_id):
         raise UnsafeCleanupRequest(f"run_id: {run_id!r} is not a run id (tuning job name)")
     if not request.parts:
         raise UnsafeCleanupRequest(f"parts: choose at least one of {', '.join(RUN_PARTS)}")

@@ -24,12 +24,12 @@ from pydantic import BaseModel
 from amt_pipeline.aws.ports import ObjectReader
 from amt_pipeline.aws.s3_uri import split_s3_uri
 from amt_pipeline.errors import FieldError, InvalidExecutionInput
+from amt_pipeline.facts import error_code, is_not_found
 from amt_pipeline.run.data_sample import Sample, check_samples, column_problems
 
 if TYPE_CHECKING:
     from amt_pipeline.run.plan import S3DatasetPlan
 
-NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 NO_BUCKET = {"NoSuchBucket"}
 DENIED = {"403", "AccessDenied", "Forbidden", "AllAccessDisabled", "InvalidObjectState"}
 PREFIX_PROBE = 100  # objects looked at under a prefix to find a non-empty one
@@ -114,13 +114,13 @@ def _objects(uri: str, s3: ObjectReader) -> _Found:
                 return one
         listing = s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=PREFIX_PROBE)
     except ClientError as exc:
-        code = _code(exc)
+        code = error_code(exc)
         if code in NO_BUCKET:
             return _Found([], f"bucket {bucket!r} does not exist")
         if code in DENIED:
             return _Found([], f"{uri} cannot be read ({code}): it is missing, or the pipeline's roles lack "
                               "s3:GetObject / s3:ListBucket on it")
-        if code in NOT_FOUND:
+        if is_not_found(exc):
             return _Found([], f"no object at {uri}")
         raise
     objects = [(o["Key"], int(o.get("Size", 0))) for o in listing.get("Contents", []) if not o["Key"].endswith("/")]
@@ -141,12 +141,8 @@ def _object(s3: ObjectReader, bucket: str, key: str, uri: str) -> _Found | None:
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if _code(exc) not in NOT_FOUND:
+        if not is_not_found(exc):
             raise
         return None
     size = int(head.get("ContentLength", 0))
     return _Found([(key, size)]) if size > 0 else _Found([], f"{uri} is an empty object")
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))

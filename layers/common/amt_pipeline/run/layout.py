@@ -14,11 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from amt_pipeline.run.job_names import TUNING_JOB_NAME_PATTERN
+from amt_pipeline.facts import is_run_id
 
 RUNS_ROOT = "runs/"
 RUN_PARTS = ("data", "output", "reports")
-RUN_ID_PATTERN = TUNING_JOB_NAME_PATTERN  # the run id is the tuning job's name
 BASELINE_SUFFIX = "-baseline"
 
 
@@ -43,7 +42,7 @@ class RunLayout:
     run_id: str
 
     def __post_init__(self) -> None:
-        if not RUN_ID_PATTERN.fullmatch(self.run_id):
+        if not is_run_id(self.run_id):
             raise ValueError(f"not a valid run id (tuning job name): {self.run_id!r}")
 
     @property

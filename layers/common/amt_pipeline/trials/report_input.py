@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from amt_pipeline.aws.ports import TuningJobReader
 from amt_pipeline.errors import TuningJobNotFound
+from amt_pipeline.facts import error_code, is_not_found
 from amt_pipeline.trials.csv_safety import neutralise_csv_text
 from amt_pipeline.trials.table import (
-    NOT_FOUND_CODES,
     TIME_COLUMNS,
     Objective,
     ParameterRange,
@@ -189,15 +189,11 @@ def trials_json(report_input: ReportInput) -> str:
 # --- Collection (the only part that calls SageMaker) ---------------------------------------------
 
 
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 def _describe_tuning_job(sagemaker_client: TuningJobReader, name: str) -> dict[str, Any]:
     try:
         return sagemaker_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
     except ClientError as error:
-        if _error_code(error) in NOT_FOUND_CODES:
+        if is_not_found(error):
             raise TuningJobNotFound(name) from error
         raise
 
@@ -275,7 +271,8 @@ def collect_report_input(
         try:
             baseline_describe = sagemaker_client.describe_training_job(TrainingJobName=baseline_job_name)
         except ClientError as error:
-            if _error_code(error) not in {"ValidationException", *NOT_FOUND_CODES}:
+            # SageMaker answers DescribeTrainingJob of an unknown name with a ValidationException
+            if not (is_not_found(error) or error_code(error) == "ValidationException"):
                 raise
         else:
             baseline = baseline_from_describe(baseline_describe, objective_of(describe))

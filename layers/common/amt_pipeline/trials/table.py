@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from amt_pipeline.aws.ports import TuningJobReader
 from amt_pipeline.errors import TuningJobNotFound
+from amt_pipeline.facts import is_not_found
 
 PAGE_SIZE = 100  # the API's maximum
 
@@ -59,7 +60,6 @@ def metric_columns(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The rows' FinalMetric: columns, first-seen order."""
     return list(dict.fromkeys(k for row in rows for k in row if k.startswith(METRIC_PREFIX)))
 TIME_COLUMNS = ("TrainingStartTime", "TrainingEndTime", "CreationTime")
-NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException"})
 
 
 def fetch_training_jobs(sagemaker_client: TuningJobReader, tuning_job_name: str) -> list[dict[str, Any]]:
@@ -79,7 +79,7 @@ def fetch_training_jobs(sagemaker_client: TuningJobReader, tuning_job_name: str)
         try:
             page = sagemaker_client.list_training_jobs_for_hyper_parameter_tuning_job(**request)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
+            if is_not_found(error):
                 raise TuningJobNotFound(tuning_job_name) from error
             raise
         summaries.extend(page.get("TrainingJobSummaries", []))

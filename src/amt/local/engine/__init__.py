@@ -8,14 +8,14 @@ SageMaker's EventBridge events. See engine.py for the map of its modules.
 
 from amt.local.engine.engine import LocalSageMaker, import_job_modules_in_background
 from amt.local.engine.errors import LocalSageMakerError
-from amt.local.engine.storage import InMemoryObjectStore, ObjectStore
+from amt.local.engine.storage import InMemoryUriStore, UriStore
 from amt.local.engine.tuning_job import TuningProgress
 
 __all__ = [
-    "InMemoryObjectStore",
+    "InMemoryUriStore",
     "LocalSageMaker",
     "LocalSageMakerError",
-    "ObjectStore",
+    "UriStore",
     "TuningProgress",
     "import_job_modules_in_background",
 ]

@@ -21,7 +21,7 @@ from amt.local.engine.plan import TuningPlan
 from amt.local.engine.pools import PoolFactory, PoolRequest, TrialPool, csv_weights_of, image_of
 from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
-from amt.local.engine.storage import Channel, ObjectStore, read_channels
+from amt.local.engine.storage import Channel, UriStore, read_channels
 from amt.local.engine.training_job import TrainingJob, captured
 from amt.local.engine.tuning_job import TuningJob, TuningProgress
 from amt.local.engine.tuning_run import TuningRun
@@ -36,7 +36,7 @@ class Coordinator:
     def __init__(
         self,
         registry: JobRegistry,
-        storage: ObjectStore,
+        storage: UriStore,
         pool_factory: PoolFactory,
         on_progress: Callable[[TuningProgress], None] | None = None,
     ):

@@ -28,7 +28,7 @@ from amt.local.engine.plan import check_request, check_training_request, plan_tu
 from amt.local.engine.pools import PoolFactory, image_pool
 from amt.local.engine.records import now
 from amt.local.engine.registry import JobRegistry
-from amt.local.engine.storage import ObjectStore
+from amt.local.engine.storage import UriStore
 from amt.local.engine.training_job import TrainingJob
 from amt.local.engine.tuning_job import TuningJob, TuningProgress
 
@@ -70,7 +70,7 @@ class LocalSageMaker:
     def __init__(
         self,
         *,
-        storage: ObjectStore,
+        storage: UriStore,
         state_dir: Path,
         emit_event: Callable[[dict], None] = lambda event: None,
         region: str = "us-east-1",

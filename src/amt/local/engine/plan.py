@@ -17,8 +17,9 @@ import amt.local.engine.search as search
 from amt.local.engine.algorithm import unknown_hyperparameters
 from amt.local.engine.errors import ResourceLimitExceeded, ResourceNotFound, ValidationException
 from amt.local.engine.ranges import Range, parse_ranges
-from amt.local.engine.tuning_job import TERMINAL, TuningJob
+from amt.local.engine.tuning_job import TuningJob
 from amt.local.images import UnsupportedImage, image_for_uri
+from amt_pipeline.facts import ENDED_STATUSES
 from amt_pipeline.run.job_names import TRAINING_JOB_NAME_PATTERN, TUNING_JOB_NAME_PATTERN
 from amt_pipeline.run.xgboost_algorithm import OBJECTIVE_METRICS
 
@@ -246,7 +247,7 @@ def _parents(
         parent = find_tuning_job(name)
         if parent is None:
             raise ResourceNotFound(f"Parent tuning job {name} does not exist")
-        if parent.status not in TERMINAL:
+        if parent.status not in ENDED_STATUSES:
             raise ValidationException(f"Parent tuning job {name} has not ended (status {parent.status})")
         if parent.metric != metric:
             raise ValidationException(f"Parent tuning job {name} optimised {parent.metric}, not {metric}")

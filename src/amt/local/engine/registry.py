@@ -15,7 +15,8 @@ from pathlib import Path
 from amt.local.engine.errors import ResourceInUse
 from amt.local.engine.records import StateStore, envelope
 from amt.local.engine.training_job import TrainingJob
-from amt.local.engine.tuning_job import TERMINAL, TuningJob
+from amt.local.engine.tuning_job import TuningJob
+from amt_pipeline.facts import ENDED_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class JobRegistry:
         ``stored=False``: only a job this process knows, as it is."""
         with self.lock:
             job = self._tuning.get(name)
-            if not stored or (job is not None and (job.owned or job.status in TERMINAL)):
+            if not stored or (job is not None and (job.owned or job.status in ENDED_STATUSES)):
                 return job
             record = self.state.load("tuning-jobs", name)
             if record is None:

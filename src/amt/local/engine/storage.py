@@ -1,4 +1,6 @@
-"""The engine's only door to S3: a small port, and an in-memory adapter for tests and benchmarks."""
+"""The engine's only door to S3, by s3:// URI: a small port, its adapter over an S3 client (moto's, in the
+local runtime) and an in-memory one for tests and benchmarks. (``amt_pipeline.aws.adapters.ObjectStore`` is
+the functions' store: one bucket, by key.)"""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any, Protocol
 from amt_pipeline.aws.s3_uri import split_s3_uri
 
 
-class ObjectStore(Protocol):
+class UriStore(Protocol):
     """What the engine needs of S3. The local runtime passes an adapter over moto's S3."""
 
     def get(self, uri: str) -> bytes: ...
@@ -22,8 +24,28 @@ class ObjectStore(Protocol):
         ...
 
 
-class InMemoryObjectStore:
-    """A dict of URI -> bytes that behaves like the ObjectStore port (KeyError when missing)."""
+class S3UriStore:
+    """The port over an S3 client (the local runtime's: moto's S3)."""
+
+    def __init__(self, s3: Any):
+        self.s3 = s3
+
+    def get(self, uri: str) -> bytes:
+        bucket, key = split_s3_uri(uri)
+        return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    def put(self, uri: str, body: bytes) -> None:
+        bucket, key = split_s3_uri(uri)
+        self.s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+    def list(self, prefix_uri: str) -> list[str]:
+        bucket, prefix = split_s3_uri(prefix_uri)
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return [f"s3://{bucket}/{o['Key']}" for page in pages for o in page.get("Contents", [])]
+
+
+class InMemoryUriStore:
+    """A dict of URI -> bytes that behaves like the UriStore port (KeyError when missing)."""
 
     def __init__(self, objects: dict[str, bytes] | None = None):
         self._objects: dict[str, bytes] = dict(objects or {})
@@ -58,7 +80,7 @@ class Channel:
     files: tuple[tuple[str, bytes], ...]  # (relative path, body), in key order
 
 
-def read_channels(storage: ObjectStore, definition: Mapping[str, Any]) -> dict[str, Channel]:
+def read_channels(storage: UriStore, definition: Mapping[str, Any]) -> dict[str, Channel]:
     """A job definition's InputDataConfig -> channel name -> its files (ValueError when SageMaker
     would fail the job before the algorithm starts: a source other than S3, an empty channel)."""
     out: dict[str, Channel] = {}

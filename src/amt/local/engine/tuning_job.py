@@ -15,8 +15,6 @@ from amt.local.engine.records import StoredRecord, drop_none, now, tags_dict, to
 from amt.local.engine.search import improves
 from amt.local.engine.training_job import TrainingJob
 
-TERMINAL = ("Completed", "Failed", "Stopped")
-
 
 @dataclass
 class TuningProgress:
