@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
+from amt.cli.local_live import LocalLiveView
 from amt.cli.local_state import LocalState
 from amt.cli.watch import exit_code, follow
 from amt.cli.watch_view import LiveView
-from amt.local.live import LocalLiveView
 from amt.local.runtime import LocalPipeline
 
 pytestmark = pytest.mark.slow

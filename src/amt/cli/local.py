@@ -52,9 +52,10 @@ def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None
 
 
 def cmd_local_run(args: argparse.Namespace) -> int:
+    from amt.cli.local_live import LocalLiveView
     from amt.cli.local_state import record_execution
-    from amt.local.live import LocalLiveView
-    from amt.local.runtime import DATA_BUCKET, LocalPipeline
+    from amt.local.provisioning import DATA_BUCKET
+    from amt.local.runtime import LocalPipeline
     from amt_pipeline.errors import InvalidExecutionInput
     from amt_pipeline.run.execution_input import parse_execution_input
 
@@ -126,7 +127,7 @@ def stage_local_data(raw: Any, args: argparse.Namespace, *, execution_name: str,
     """The run's input with its own data staged in the emulated bucket: local files and folders under
     the run's data/ prefix, an earlier local run's s3://amt-local-databucket/... objects at their keys
     (from the --out folder's bucket/). Any other s3:// URI is refused: a local run sees no real S3."""
-    from amt.local.runtime import DATA_BUCKET
+    from amt.local.provisioning import DATA_BUCKET
 
     raw = with_channel_options(raw, args.train, args.validation)
     channels = find_local_channels(raw, input_folder(args.config))

@@ -63,6 +63,7 @@ class _Hooks:
     def __init__(self) -> None:
         self.lambda_invoker: LambdaInvoker | None = None
         self.sagemaker: Any = None
+        self.active = False  # one AwsEmulator at a time: the hooks are the process's
         self.events_put = 0  # PutEvents calls answered so far, by any client: a rule's target can only change then
         self._count_lock = threading.Lock()
 
@@ -250,9 +251,11 @@ botocore.handlers.BUILTIN_HANDLERS += [
 
 
 class AwsEmulator:
-    """``with AwsEmulator(invoke, engine):`` everything boto3 does inside is emulated."""
+    """``with AwsEmulator(region=...) as aws:`` everything boto3 does inside is emulated. Lambda invokes
+    and SageMaker calls are answered by what ``attach`` gives (or was given here): the local runtime
+    attaches its functions and engine once it built them inside the emulator."""
 
-    def __init__(self, *, region: str, lambda_invoker: LambdaInvoker, sagemaker: Any):
+    def __init__(self, *, region: str, lambda_invoker: LambdaInvoker | None = None, sagemaker: Any = None):
         self.region = region
         self._lambda_invoker = lambda_invoker
         self._sagemaker = sagemaker
@@ -262,7 +265,7 @@ class AwsEmulator:
     def __enter__(self) -> AwsEmulator:
         from moto import mock_aws
 
-        if HOOKS.sagemaker is not None:
+        if HOOKS.active:
             raise RuntimeError("an AwsEmulator is already active in this process")
         env = {**FAKE_CREDENTIALS, "AWS_DEFAULT_REGION": self.region, "AWS_REGION": self.region}
         self._saved_env = {k: os.environ.get(k) for k in env}
@@ -274,10 +277,17 @@ class AwsEmulator:
         HOOKS.lambda_invoker, HOOKS.sagemaker = self._lambda_invoker, self._sagemaker
         boto3.setup_default_session()  # a session made before the hooks were registered lacks them
         reset_clients()
+        HOOKS.active = True
         return self
+
+    def attach(self, *, lambda_invoker: LambdaInvoker, sagemaker: Any) -> None:
+        """From now on, Lambda invokes go to ``lambda_invoker`` and SageMaker calls to ``sagemaker``."""
+        self._lambda_invoker, self._sagemaker = lambda_invoker, sagemaker
+        HOOKS.lambda_invoker, HOOKS.sagemaker = lambda_invoker, sagemaker
 
     def __exit__(self, *exc: object) -> None:
         HOOKS.lambda_invoker = HOOKS.sagemaker = None
+        HOOKS.active = False
         self._mock.stop()
         for key, value in self._saved_env.items():
             if value is None:

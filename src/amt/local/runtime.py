@@ -17,37 +17,23 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from queue import Empty, Queue
 from typing import Any
 
 import boto3
 
-from amt.local.emulator import HOOKS, AwsEmulator
+from amt.local.emulator import AwsEmulator
+from amt.local.event_bus import EventBus
 from amt.local.functions import LocalFunctions
 from amt.local.links import LINK_FUNCTION, LinkServer, LinkState, link_server, object_reader, restore_reports
-from amt.local.template import LocalStack, create_table, load_template
+from amt.local.provisioning import ACCOUNT_ID, DATA_BUCKET_ID, REGION, STACK_NAME, STATE_MACHINE, provision_resources
+from amt.local.template import LocalStack, load_template
+from amt.local.training_metrics import publish_training_metrics
 from amt_pipeline.facts import ENDED_STATUSES
-from amt_pipeline.trials.learning_curves import NAMESPACE, host_dimension
 
 log = logging.getLogger(__name__)
 
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
-STACK_NAME = "amt-local"
-STATE_MACHINE = "TuningPipeline"
-DEAD_LETTER_QUEUE = "EventsDeadLetterQueue"
-TRAINING_JOB_STATE_CHANGE = "SageMaker Training Job State Change"
-DATA_BUCKET_ID = "DataBucket"  # the template's bucket of runs
-
-
-def bucket_name(logical_id: str) -> str:
-    """The emulated name of a template bucket (amt-local-databucket for the runs' bucket)."""
-    return f"{STACK_NAME}-{logical_id.lower()}"
-
-
-DATA_BUCKET = bucket_name(DATA_BUCKET_ID)
 # No X-Ray daemon here. Metrics stay on: like Lambda, they go to the log (EMF lines),
 # which a local run keeps in logs/lambdas.log.
 LOCAL_ENVIRONMENT = {"POWERTOOLS_TRACE_DISABLED": "true"}
@@ -109,11 +95,9 @@ class LocalPipeline:
         self.poll_seconds = poll_seconds
         self.interrupted = False  # Ctrl-C while a job ran: the jobs were stopped, and followed to their end
         self.stack = LocalStack(load_template(), REGION, ACCOUNT_ID, STACK_NAME)
-        self._events: Queue[dict[str, Any]] = Queue()
-        self._rule_queues: dict[str, tuple[str, int]] = {}  # queue url -> (function, max retries)
         self._clients: dict[str, Any] = {}  # the run's emulator clients: a new one costs ~30 ms, not once a poll
-        self._events_put_seen = -1  # HOOKS.events_put when the rules' queues were last drained
         self._ended_announced: set[str] = set()  # tuning jobs whose end event went to EventBridge
+        self._bus = self._new_bus()
 
     # ------------------------------------------------------------ engine
     def _make_engine(self, storage: Any) -> Any:
@@ -125,7 +109,7 @@ class LocalPipeline:
         return self.engine_factory(
             storage=storage,
             state_dir=self.out_dir / "state",
-            emit_event=self._events.put,
+            emit_event=self._bus.emit,
             region=REGION,
             account_id=ACCOUNT_ID,
             workers=self.workers,
@@ -139,32 +123,20 @@ class LocalPipeline:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         (self.out_dir / "logs").mkdir(exist_ok=True)
         self._clients.clear()  # a new emulator: the last run's clients would reach the last one
-        self._events_put_seen = -1
-        # The emulator's hooks need the functions and the engine, which need the emulated resources.
-        live: dict[str, Any] = {}
-
-        class _Deferred:
-            def __init__(self, name: str):
-                self._name = name
-
-            def __getattr__(self, attribute: str) -> Any:
-                return getattr(live[self._name], attribute)
-
-        def invoke(function: str, payload: bytes) -> tuple[bytes, str | None]:
-            return live["functions"].invoke(function, payload)
-
+        self._bus = self._new_bus()
         # moto warns about every SageMaker task it forwards; the run's own output says what happens.
         logging.getLogger("moto").setLevel(logging.CRITICAL)
-        with (AwsEmulator(region=REGION, lambda_invoker=invoke, sagemaker=_Deferred("engine")),
+        with (AwsEmulator(region=REGION) as aws,
               link_server(self.out_dir / "state") as (server, link)):
             from amt.local.engine.storage import S3UriStore  # the engine loads here, not when the CLI starts
-            engine = self._engine = live["engine"] = self._make_engine(S3UriStore(boto3.client("s3")))
+            engine = self._engine = self._make_engine(S3UriStore(boto3.client("s3")))
             try:
-                self._functions = live["functions"] = self._provision_functions(server, link)
-                self._provision_rules(self._functions)
+                functions = self._provision_functions(server, link)
+                aws.attach(lambda_invoker=functions.invoke, sagemaker=engine)  # both built inside the emulator
+                self._bus.connect(functions)
                 self._put_data(data or {})
                 self._step("emulated stack set up (template's functions, rules, queues, bucket, table)")
-                with _environment({**self._functions.environment(), **LOCAL_ENVIRONMENT}):
+                with _environment({**functions.environment(), **LOCAL_ENVIRONMENT}):
                     result = self._run_execution(engine, execution_input, execution_name, timeout_seconds)
                     if self.while_serving:
                         self.while_serving(result)
@@ -180,103 +152,26 @@ class LocalPipeline:
     def serve(self, wait: Callable[[str], None], *, clock: Callable[[], float] = time.time) -> None:
         """The report links of earlier runs in ``out_dir``: the link function on the port they name,
         in a fresh emulator holding their reports; ``wait(url)`` returns when serving should stop."""
-        live: dict[str, LocalFunctions] = {}
         logging.getLogger("moto").setLevel(logging.CRITICAL)
-        with (AwsEmulator(region=REGION, lambda_invoker=lambda f, p: live["f"].invoke(f, p), sagemaker=None),
+        with (AwsEmulator(region=REGION) as aws,
               link_server(self.out_dir / "state", clock=clock) as (server, link)):
-            live["f"] = functions = self._provision_functions(server, link)
-            restore_reports(boto3.client("s3"), self.stack.physical["DataBucket"], self.out_dir / "bucket")
+            functions = self._provision_functions(server, link)
+            aws.attach(lambda_invoker=functions.invoke, sagemaker=None)
+            restore_reports(boto3.client("s3"), self.stack.physical[DATA_BUCKET_ID], self.out_dir / "bucket")
             with _environment({**functions.environment(), **LOCAL_ENVIRONMENT}):
                 wait(server.url)
 
     def _provision_functions(self, server: LinkServer, link: LinkState) -> LocalFunctions:
         """The template's resources, then its functions; the link function answers the link server."""
-        self._provision_resources(link.secret)
+        self._inbox_url = provision_resources(self.stack, link.secret)
         for logical_id, resource in self.stack.resources_of_type("AWS::Serverless::Function").items():
             if "FunctionUrlConfig" in resource["Properties"]:  # SAM names the URL <function>Url
                 self.stack.attributes[(f"{logical_id}Url", "FunctionUrl")] = server.url
         functions = LocalFunctions(self.stack, self.out_dir / "logs" / "lambdas.log")
-        bucket = self.stack.physical["DataBucket"]
+        bucket = self.stack.physical[DATA_BUCKET_ID]
         server.attach(lambda payload: functions.invoke(LINK_FUNCTION, payload), bucket,
                       object_reader(boto3.client("s3"), bucket))
         return functions
-
-    # ---------------------------------------------------- provisioning
-    def _provision_resources(self, link_secret: str) -> None:
-        """Create the template's resources in the emulator, named as the runtime needs them."""
-        stack = self.stack
-        secretsmanager = boto3.client("secretsmanager")
-        for logical_id in stack.resources_of_type("AWS::SecretsManager::Secret"):  # the report links' key
-            arn = secretsmanager.create_secret(Name=f"{STACK_NAME}-{logical_id}", SecretString=link_secret)["ARN"]
-            stack.physical[logical_id] = stack.arns[logical_id] = arn
-        for logical_id in stack.resources_of_type("AWS::Serverless::Function"):
-            stack.physical[logical_id] = logical_id
-            stack.arns[logical_id] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{logical_id}"
-        s3 = boto3.client("s3")
-        for logical_id, resource in stack.resources_of_type("AWS::S3::Bucket").items():
-            name = bucket_name(logical_id)
-            s3.create_bucket(Bucket=name)
-            versioning = resource["Properties"].get("VersioningConfiguration")
-            if versioning:
-                s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=versioning)
-            stack.physical[logical_id], stack.arns[logical_id] = name, f"arn:aws:s3:::{name}"
-        dynamodb = boto3.client("dynamodb")
-        for logical_id in stack.resources_of_type("AWS::DynamoDB::Table"):
-            arn = create_table(dynamodb, f"{STACK_NAME}-{logical_id}", logical_id, stack.template)
-            stack.physical[logical_id], stack.arns[logical_id] = f"{STACK_NAME}-{logical_id}", arn
-        sns = boto3.client("sns")
-        for logical_id in stack.resources_of_type("AWS::SNS::Topic"):
-            arn = sns.create_topic(Name=f"{STACK_NAME}-{logical_id}")["TopicArn"]
-            stack.physical[logical_id], stack.arns[logical_id] = arn, arn
-            stack.attributes[(logical_id, "TopicName")] = arn.rsplit(":", 1)[-1]
-        sqs = boto3.client("sqs")
-        for logical_id in stack.resources_of_type("AWS::SQS::Queue"):
-            url = sqs.create_queue(QueueName=f"{STACK_NAME}-{logical_id}")["QueueUrl"]
-            stack.physical[logical_id] = url
-            stack.arns[logical_id] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{STACK_NAME}-{logical_id}"
-            stack.attributes[(logical_id, "QueueName")] = f"{STACK_NAME}-{logical_id}"
-        for logical_id in stack.resources_of_type("AWS::IAM::Role"):
-            stack.arns[logical_id] = f"arn:aws:iam::{ACCOUNT_ID}:role/{STACK_NAME}-{logical_id}"
-        for logical_id in stack.resources_of_type("AWS::Serverless::StateMachine"):
-            stack.physical[logical_id] = stack.arns[logical_id] = (
-                f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{STACK_NAME}-{logical_id}"
-            )
-        # Every SNS message also lands in a queue, so the run can show what users would receive.
-        self._inbox_url = sqs.create_queue(QueueName=f"{STACK_NAME}-notifications-inbox")["QueueUrl"]
-        for topic_arn in (stack.physical[t] for t in stack.resources_of_type("AWS::SNS::Topic")):
-            sns.subscribe(TopicArn=topic_arn, Protocol="sqs",
-                          Endpoint=f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{STACK_NAME}-notifications-inbox")
-
-        sfn = boto3.client("stepfunctions")
-        sfn.create_state_machine(
-            name=f"{STACK_NAME}-{STATE_MACHINE}",
-            definition=stack.state_machine_definition(STATE_MACHINE),
-            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{STACK_NAME}-state-machine",
-        )
-
-    def _provision_rules(self, functions: LocalFunctions) -> None:
-        """The template's rule patterns; each target is a queue that the runtime drains
-        into the function (moto cannot deliver to Lambda targets)."""
-        events, sqs = boto3.client("events"), boto3.client("sqs")
-        for spec in functions.specs.values():
-            retries = self._max_retries(spec.logical_id)
-            for event_name, pattern in spec.rule_patterns.items():
-                rule = f"{spec.logical_id}-{event_name}"
-                queue_name = f"{STACK_NAME}-rule-{rule}"
-                url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
-                events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
-                events.put_targets(Rule=rule, Targets=[
-                    {"Id": "function", "Arn": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}"}
-                ])
-                self._rule_queues[url] = (spec.logical_id, retries)
-
-    def _max_retries(self, logical_id: str) -> int:
-        events = self.stack.resources[logical_id]["Properties"].get("Events", {})
-        for event in events.values():
-            policy = event.get("Properties", {}).get("RetryPolicy")
-            if policy:
-                return int(policy["MaximumRetryAttempts"])
-        return 0
 
     # ------------------------------------------------------- execution
     def _run_execution(self, engine: Any, execution_input: dict[str, Any], execution_name: str | None,
@@ -293,7 +188,7 @@ class LocalPipeline:
             pending += self._new_executions(sfn, {r.execution_name for r in rounds} | set(pending))
         first, last = rounds[0], rounds[-1]
         output = first.execution_output
-        bucket = self.stack.physical["DataBucket"]
+        bucket = self.stack.physical[DATA_BUCKET_ID]
         bucket_dir = self._mirror_bucket(bucket)
         report_uri = (last.execution_output or output or {}).get("report_uri")
         report = bucket_dir / report_uri.split(f"s3://{bucket}/", 1)[1] if report_uri else None
@@ -306,7 +201,7 @@ class LocalPipeline:
             run_id=output.get("run_id") if output else None,
             tuning_job=first.tuning_job,
             notifications=self._notifications(),
-            dead_letters=self._dead_letters(),
+            dead_letters=self._bus.dead_letters(),
             bucket=bucket,
             bucket_dir=bucket_dir,
             report_path=report if report and report.exists() else None,
@@ -330,7 +225,7 @@ class LocalPipeline:
         if described["status"] == "SUCCEEDED" and output:
             self._step(f"tuning job {output['tuning_job_name']} created: its first trials are starting")
             tuning_job = self._follow_job(engine, output, deadline)
-        self._deliver_events(until_quiet=True)
+        self._bus.deliver(until_quiet=True)
         return LocalRound(execution_name=name, execution_status=described["status"], execution_output=output,
                           error=described.get("error"), cause=described.get("cause"), tuning_job=tuning_job)
 
@@ -371,7 +266,7 @@ class LocalPipeline:
             jobs.append(("training", output["baseline_training_job_name"]))
         while True:
             try:
-                self._deliver_events()
+                self._bus.deliver()
                 statuses = [self._status(engine, kind, name) for kind, name in jobs]
                 # The engine records a job's end before it announces it: wait for the event too.
                 if all(s in ENDED_STATUSES for s in statuses) and output["tuning_job_name"] in self._ended_announced:
@@ -406,89 +301,20 @@ class LocalPipeline:
                 "HyperParameterTuningJobStatus"]
         return engine.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
 
+    def _new_bus(self) -> EventBus:
+        return EventBus(self.stack, self._aws, on_event=self._on_engine_event)
+
+    def _on_engine_event(self, event: dict[str, Any]) -> None:
+        """Each engine event as it goes to EventBridge: a training job's metrics to CloudWatch,
+        a tuning job's end remembered (_follow_job waits for it)."""
+        publish_training_metrics(self._engine, self._aws("cloudwatch"), event)
+        if event["detail"].get("HyperParameterTuningJobStatus") in ENDED_STATUSES:
+            self._ended_announced.add(str(event["detail"].get("HyperParameterTuningJobName")))
+
     def _aws(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = boto3.client(service)
         return self._clients[service]
-
-    def _deliver_events(self, until_quiet: bool = False) -> None:
-        """Engine events -> EventBridge (the template's rules match them) -> queues -> handlers."""
-        sqs = self._aws("sqs")
-        while True:
-            self._put_engine_events()
-            if HOOKS.events_put == self._events_put_seen:
-                return  # no PutEvents since the queues were last drained: nothing can be waiting
-            self._events_put_seen = HOOKS.events_put
-            delivered = 0
-            for url, (function, max_retries) in self._rule_queues.items():
-                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-                if len(messages) == 10:
-                    self._events_put_seen = -1  # more may wait behind a full batch: look again next time
-                for message in messages:
-                    delivered += 1
-                    self._deliver(function, max_retries, message)
-                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            if not until_quiet or (delivered == 0 and self._events.empty()):
-                return
-
-    def _put_engine_events(self) -> None:
-        """The engine's events so far, ten to a PutEvents call (its limit), in order."""
-        entries = []
-        while True:
-            try:
-                event = self._events.get_nowait()
-            except Empty:
-                break
-            if event["detail-type"] == TRAINING_JOB_STATE_CHANGE:
-                self._publish_training_metrics(event["detail"])
-            elif event["detail"].get("HyperParameterTuningJobStatus") in ENDED_STATUSES:
-                self._ended_announced.add(str(event["detail"].get("HyperParameterTuningJobName")))
-            entries.append({
-                "Source": event["source"],
-                "DetailType": event["detail-type"],
-                "Detail": json.dumps(event["detail"], default=str),
-                "Resources": event.get("resources", []),
-            })
-        for offset in range(0, len(entries), 10):
-            self._aws("events").put_events(Entries=entries[offset:offset + 10])
-
-    def _publish_training_metrics(self, detail: dict[str, Any]) -> None:
-        """What SageMaker does with an algorithm's metric lines: one CloudWatch series per
-        metric and host. Local rounds are a second apart, so each keeps its own point."""
-        if detail.get("TrainingJobStatus") not in ENDED_STATUSES:
-            return
-        name = detail["TrainingJobName"]
-        started = self._engine.describe_training_job(TrainingJobName=name).get("TrainingStartTime")
-        history = self._engine.metric_history(name)
-        if not started or not history:
-            return
-        datums = [
-            {"MetricName": metric, "Dimensions": host_dimension(name), "Value": value,
-             "Timestamp": started + timedelta(seconds=round_), "StorageResolution": 1}
-            for metric, values in history.items()
-            for round_, value in enumerate(values)
-            if value is not None
-        ]
-        cloudwatch = self._aws("cloudwatch")
-        for offset in range(0, len(datums), 1000):
-            cloudwatch.put_metric_data(Namespace=NAMESPACE, MetricData=datums[offset:offset + 1000])
-
-    def _deliver(self, function: str, max_retries: int, message: dict[str, Any]) -> None:
-        """A rule's delivery: retried as its RetryPolicy says, then kept in the dead-letter queue."""
-        event = json.loads(message["Body"])
-        # moto's queue delivery leaves out envelope fields that EventBridge always sends.
-        event.setdefault("account", ACCOUNT_ID)
-        event.setdefault("region", REGION)
-        payload = json.dumps(event).encode()
-        for _attempt in range(max_retries + 1):
-            _, error = self._functions.invoke(function, payload)
-            if error is None:
-                return
-        self._aws("sqs").send_message(
-            QueueUrl=self.stack.physical[DEAD_LETTER_QUEUE],
-            MessageBody=message["Body"],
-            MessageAttributes={"RuleTarget": {"DataType": "String", "StringValue": function}},
-        )
 
     # ------------------------------------------------------- results
     def _notifications(self) -> list[dict[str, str]]:
@@ -500,13 +326,6 @@ class LocalPipeline:
                 found.append({"subject": body.get("Subject", ""), "message": body.get("Message", "")})
                 sqs.delete_message(QueueUrl=self._inbox_url, ReceiptHandle=message["ReceiptHandle"])
         return found
-
-    def _dead_letters(self) -> list[dict[str, Any]]:
-        sqs = boto3.client("sqs")
-        url = self.stack.physical[DEAD_LETTER_QUEUE]
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                       MessageAttributeNames=["All"]).get("Messages", [])
-        return [json.loads(m["Body"]) for m in messages]
 
     def _mirror_bucket(self, bucket: str) -> Path:
         """The emulated bucket's objects, as files the user can open."""
