@@ -74,7 +74,6 @@ def _conversation(store: ObjectStore, chains: ChainTable, step: RunStepDetail, s
     """The conversation section of a chain's round: the chain as the round before left it, and this round."""
     from amt_pipeline.chain.report_section import conversation_html
     from amt_pipeline.chain.state import round_run_id
-    from amt_pipeline.chain.step import CHAIN_FILE
     from amt_pipeline.errors import ReportInputMissing
     from amt_pipeline.run.layout import RunLayout
 
@@ -85,7 +84,7 @@ def _conversation(store: ObjectStore, chains: ChainTable, step: RunStepDetail, s
     if entry.round > 1:
         previous = RunLayout(step.bucket, round_run_id(entry.chain_id, entry.round - 1))
         try:
-            earlier = store.get_json(previous.report_key(CHAIN_FILE))
+            earlier = store.get_json(previous.chain_json_key)
         except ReportInputMissing:
             earlier = None
     best = (summary.get("best") or {}).get("objective")
@@ -109,9 +108,8 @@ def notify(store: ObjectStore, notifier: Notifier, links: ReportLinks, *, step: 
     url = links.url(step.run_id, now=time.time())
     if chain_notify is not None:
         from amt_pipeline.chain.notification import compose_round_notification
-        from amt_pipeline.chain.step import CHAIN_FILE
 
-        composed = compose_round_notification(summary, store.get_json(layout.report_key(CHAIN_FILE)), step.run_id,
+        composed = compose_round_notification(summary, store.get_json(layout.chain_json_key), step.run_id,
                                               url, notify=chain_notify)
         if composed is None:
             return NotifyResult(message_id="", subject="", report_url=url)  # notify: last_round

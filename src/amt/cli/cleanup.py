@@ -20,6 +20,7 @@ from typing import Any
 from amt.cli.aws import add_aws_options, load_stack, session
 from amt.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from amt.cli.output import Output, is_terminal
+from amt_pipeline.run.layout import RunKeys
 
 PARTS = ("data", "output", "reports")
 SHOWN_KEYS = 20
@@ -105,11 +106,11 @@ def chain_rounds(read_json: Any, chain_id: str) -> list[str]:
     rounds: list[str] = []
     run_id: str | None = chain_id
     while run_id and run_id not in rounds:
-        chain = read_json(f"runs/{run_id}/reports/chain.json")
+        chain = read_json(RunKeys(run_id).chain_json_key)
         this = next((r for r in (chain or {}).get("rounds", []) if r.get("run_id") == run_id), None)
         if this is None:
             if not rounds:
-                raise CliError(f"{chain_id} is no chain: runs/{chain_id}/reports/chain.json names no such round",
+                raise CliError(f"{chain_id} is no chain: {RunKeys(chain_id).chain_json_key} names no such round",
                                EXIT_FAILED, "`amt runs` shows each round's chain")
             rounds.append(run_id)  # a round still running (or never decided): no link further
             break

@@ -59,27 +59,27 @@ def cmd_link(args: argparse.Namespace) -> int:
 def _stack(args: argparse.Namespace, run_id: str) -> tuple[str, bytes, bool]:
     from amt_pipeline.aws.adapters import ObjectStore
     from amt_pipeline.aws.secrets import read_key
-    from amt_pipeline.report.link import report_key
+    from amt_pipeline.run.layout import RunKeys
 
     aws = session(args)
     stack = load_stack(aws, args.stack)
     base_url, secret_arn = stack.output("ReportLinkUrl"), stack.output("ReportLinkSecretArn")
     key = read_key(aws.client("secretsmanager"), secret_arn)
-    found = ObjectStore(aws.client("s3"), stack.output("DataBucketName")).exists(report_key(run_id))
+    found = ObjectStore(aws.client("s3"), stack.output("DataBucketName")).exists(RunKeys(run_id).report_html_key)
     return base_url, key, found
 
 
 def _local(folder: str, run_id: str) -> tuple[str, bytes, bool]:
     from amt.local.links import HOST, STATE_FILE, LinkState
-    from amt_pipeline.report.link import report_key
+    from amt_pipeline.run.layout import RunKeys
 
     state_dir = Path(folder) / "state"
     if not (state_dir / STATE_FILE).exists():
         raise CliError(f"{folder} holds no local run with a report link", EXIT_FAILED,
                        f"`amt local run --out {folder}` makes one (the default folder is amt-local)")
-    if not (Path(folder) / "bucket" / "runs" / run_id).is_dir():
+    if not (Path(folder) / "bucket" / RunKeys(run_id).prefix).is_dir():
         raise CliError(f"{folder} holds no run {run_id!r}: no link minted", EXIT_FAILED,
                        f"`amt runs --local {folder}` lists its runs")
     link = LinkState.load(state_dir)
-    found = (Path(folder) / "bucket" / report_key(run_id)).is_file()
+    found = (Path(folder) / "bucket" / RunKeys(run_id).report_html_key).is_file()
     return f"http://{HOST}:{link.port}/", link.secret.encode("utf-8"), found

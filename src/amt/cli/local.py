@@ -221,10 +221,11 @@ def report_links(folder: Path, base_url: str) -> list[str]:
     """A signed link per run with a report (the server's root alone is no report: it answers 403)."""
     from amt.local.links import LinkState
     from amt_pipeline.report.link import DEFAULT_LINK_DAYS, expiry, link_url
+    from amt_pipeline.run.layout import reports_glob
 
     key = LinkState.load(folder / "state").secret.encode("utf-8")
     expires = expiry(time.time(), DEFAULT_LINK_DAYS)
-    runs = sorted(p.parent.parent.name for p in (folder / "bucket" / "runs").glob("*/reports/index.html"))
+    runs = sorted(p.parent.parent.name for p in (folder / "bucket").glob(reports_glob("index.html")))
     if not runs:
         return [f"  no report in {folder} yet: `amt local run --out {folder}` makes one"]
     return [f"  {run}: {link_url(base_url, key, run, expires)}" for run in runs]

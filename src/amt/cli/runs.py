@@ -20,6 +20,7 @@ from amt.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from amt.cli.local import failure_message
 from amt.cli.output import Output
 from amt_pipeline.facts import ENDED_STATUSES, error_code, is_not_found
+from amt_pipeline.run.layout import RunKeys, RunLayout
 
 DEFAULT_LIMIT = 20
 
@@ -88,15 +89,15 @@ def _aws_row(sfn: Any, sagemaker: Any, s3: Any, bucket: str, summary: dict[str, 
         "run_id": run_id,
         **job_fields(job),
     }
-    report_key = f"runs/{run_id}/reports/index.html"
-    row["chain"] = (chain_fields(_s3_json(s3, bucket, f"runs/{run_id}/reports/chain.json"), run_id)
-                    if chains and run_id else None)
-    if job and job.get("HyperParameterTuningJobStatus") in ENDED_STATUSES and _exists(s3, bucket, report_key):
-        row["report"], row["why_no_report"] = f"s3://{bucket}/{report_key}", None
+    layout = RunLayout(bucket, run_id) if run_id else None
+    row["chain"] = chain_fields(_s3_json(s3, bucket, layout.chain_json_key), run_id) if chains and layout else None
+    ended = job and job.get("HyperParameterTuningJobStatus") in ENDED_STATUSES
+    if layout and ended and _exists(s3, bucket, layout.report_html_key):
+        row["report"], row["why_no_report"] = layout.uri(layout.report_html_key), None
     else:
         row["report"] = None
         row["why_no_report"] = why_no_report(row, described.get("error"), described.get("cause"),
-                                             where=f"s3://{bucket}/{report_key}")
+                                             where=layout.uri(layout.report_html_key) if layout else f"s3://{bucket}")
     return row
 
 
@@ -218,10 +219,12 @@ def _local_job(state: Any, name: str | None) -> dict[str, Any] | None:
 
 
 def _with_local_report(state: Any, row: dict[str, Any], error: str | None, cause: str | None) -> dict[str, Any]:
-    path = state.bucket_dir / "runs" / str(row["run_id"]) / "reports" / "index.html"
-    chain_file = path.with_name("chain.json")
-    row["chain"] = chain_fields(_json(chain_file.read_text()) if chain_file.is_file() else None, row["run_id"])
-    if row["run_id"] and path.is_file():
+    keys = RunKeys(row["run_id"]) if row["run_id"] else None
+    path = state.bucket_dir / keys.report_html_key if keys else state.bucket_dir
+    chain_file = state.bucket_dir / keys.chain_json_key if keys else None
+    row["chain"] = chain_fields(_json(chain_file.read_text()) if chain_file and chain_file.is_file() else None,
+                                row["run_id"])
+    if keys and path.is_file():
         row["report"], row["why_no_report"] = str(path.resolve()), None
     else:
         row["report"] = None

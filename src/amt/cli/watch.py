@@ -90,9 +90,9 @@ def follow(sagemaker: Any, job: str, *, interval: float = MIN_INTERVAL, view: Li
 
 
 def local_report_link(folder: Path, job: str) -> str:
-    from amt_pipeline.report.link import report_key
+    from amt_pipeline.run.layout import RunKeys
 
-    path = (folder / "bucket" / report_key(job)).resolve()
+    path = (folder / "bucket" / RunKeys(job).report_html_key).resolve()
     return path.as_uri() + ("" if path.is_file() else "  (not rendered yet: the run renders it after the job)")
 
 
@@ -100,6 +100,7 @@ def stack_report_link(args: argparse.Namespace, progress: Progress) -> str:
     """A link that opens the report (as `amt link` mints it); else where it is in S3 and how to get one."""
     from amt.cli.link import _stack
     from amt_pipeline.report.link import DEFAULT_LINK_DAYS, expiry, link_url
+    from amt_pipeline.run.layout import RunKeys
 
     if args.stack:
         try:
@@ -107,9 +108,9 @@ def stack_report_link(args: argparse.Namespace, progress: Progress) -> str:
             return link_url(base_url, key, args.job, expiry(time.time(), DEFAULT_LINK_DAYS))
         except Exception as error:  # noqa: BLE001 - no right to the secret: say where it is instead
             reason = str(error).splitlines()[0][:120]
-            return f"runs/{args.job}/reports/index.html in the stack's bucket ({reason}; try `amt link {args.job} " \
+            return f"{RunKeys(args.job).report_html_key} in the stack's bucket ({reason}; try `amt link {args.job} " \
                    f"--stack {args.stack}`)"
-    return f"runs/{args.job}/reports/index.html in the pipeline's bucket (`amt link {args.job} --stack NAME`)"
+    return f"{RunKeys(args.job).report_html_key} in the pipeline's bucket (`amt link {args.job} --stack NAME`)"
 
 
 def watch_execution(args: argparse.Namespace, sfn: Any, execution_arn: str, sagemaker: Any,

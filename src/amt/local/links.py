@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from amt_pipeline.run.layout import reports_glob
+
 HOST = "127.0.0.1"
 STATE_FILE = "report-link.json"
 LINK_FUNCTION = "ReportLinkFunction"  # the template's function behind a function URL
@@ -190,7 +192,7 @@ def object_reader(s3: Any, bucket: str) -> ReadObject:
 
 def restore_reports(s3: Any, bucket: str, bucket_dir: Path) -> None:
     """Earlier runs' reports (their mirrored files) back into a fresh emulated bucket."""
-    for path in sorted(bucket_dir.glob("runs/*/reports/*")):
+    for path in sorted(bucket_dir.glob(reports_glob())):
         key = path.relative_to(bucket_dir).as_posix()
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(key))
 

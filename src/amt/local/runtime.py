@@ -31,6 +31,7 @@ from amt.local.provisioning import ACCOUNT_ID, DATA_BUCKET_ID, REGION, STACK_NAM
 from amt.local.template import LocalStack, load_template
 from amt.local.training_metrics import publish_training_metrics
 from amt_pipeline.facts import ENDED_STATUSES
+from amt_pipeline.run.layout import RunKeys
 
 log = logging.getLogger(__name__)
 
@@ -190,9 +191,10 @@ class LocalPipeline:
         output = first.execution_output
         bucket = self.stack.physical[DATA_BUCKET_ID]
         bucket_dir = self._mirror_bucket(bucket)
-        report_uri = (last.execution_output or output or {}).get("report_uri")
+        last_output = last.execution_output or output or {}
+        report_uri, run_id = last_output.get("report_uri"), last_output.get("run_id")
         report = bucket_dir / report_uri.split(f"s3://{bucket}/", 1)[1] if report_uri else None
-        chain_file = report.with_name("chain.json") if report else None
+        chain_file = bucket_dir / RunKeys(run_id).chain_json_key if run_id else None
         return LocalRunResult(
             execution_status=first.execution_status,
             execution_output=output,

@@ -18,7 +18,6 @@ from amt_pipeline.chain.next_round import NoJobsLeft, next_round_input
 from amt_pipeline.chain.state import ChainRecord, RoundRecord, round_execution_name
 from amt_pipeline.events import ROUND_DECIDED, RoundDecidedDetail, RunStepDetail
 
-CHAIN_FILE = "chain.json"  # the chain as of this round, beside the round's report
 _ATTEMPTS = 5
 
 
@@ -41,7 +40,7 @@ def decide_follow_up(table: ChainTable, store: ObjectStore, rounds: RoundStarter
     summary = store.get_json(layout.summary_key)
     record, chain = _decided(table, entry.input, summary, chain_id=entry.chain_id, round_number=entry.round,
                              step=step)
-    store.put_json(layout.report_key(CHAIN_FILE), chain.model_dump(mode="json"))
+    store.put_json(layout.chain_json_key, chain.model_dump(mode="json"))
     _write_decision_into_report(store, layout.report_html_key, record)
     started = False
     if record.decision == "continue" and record.next_input is not None:

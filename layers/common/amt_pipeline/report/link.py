@@ -33,7 +33,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from amt_pipeline.facts import is_run_id
-from amt_pipeline.run.layout import RunLayout
+from amt_pipeline.run.layout import RunKeys
 
 PRESIGNED_SECONDS = 300  # the redirect's presigned URL: long enough to load one page
 DAY_SECONDS = 24 * 3600
@@ -162,17 +162,12 @@ class ReportObjects(Protocol):
     def presigned_get_url(self, key: str, expires_in: int) -> str: ...
 
 
-def report_key(run_id: str) -> str:
-    """``runs/<run id>/reports/index.html``: the one object a link can reach."""
-    return RunLayout(bucket="-", run_id=run_id).report_html_key
-
-
 def open_report(check: LinkCheck, objects: ReportObjects) -> LinkResponse:
     """A checked link's answer: the refusal page, the gone page, or a redirect to a
     presigned URL of the run's report, signed now for ``PRESIGNED_SECONDS``."""
     if check.run_id is None:
         return REFUSED
-    key = report_key(check.run_id)
+    key = RunKeys(check.run_id).report_html_key  # the one object a link can reach
     if not objects.exists(key):
         return GONE
     return LinkResponse(302, {**_COMMON_HEADERS, "Location": objects.presigned_get_url(key, PRESIGNED_SECONDS)})

@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 from amt_pipeline.aws.ports import ObjectDeleter
 from amt_pipeline.errors import AmtPipelineError, FieldError, UnsafeCleanupRequest
 from amt_pipeline.facts import is_run_id
-from amt_pipeline.run.layout import RUN_PARTS, RUNS_ROOT, RunLayout
+from amt_pipeline.run.layout import RUN_PARTS, RUNS_ROOT, RunKeys
 
 RunPart = Literal["data", "output", "reports"]  # layout.RUN_PARTS, as a type (a test checks)
 ALL_PARTS: tuple[RunPart, ...] = get_args(RunPart)
@@ -154,8 +154,8 @@ def part_prefixes(request: CleanupRequest) -> dict[RunPart, str]:
     unknown = [part for part in request.parts if part not in RUN_PARTS]
     if unknown:
         raise UnsafeCleanupRequest(f"parts: unknown part(s) {unknown!r}; expected some of {RUN_PARTS}")
-    layout = RunLayout(bucket="-", run_id=run_id)
-    prefixes = {part: layout.key(part) + "/" for part in ALL_PARTS if part in request.parts}
+    keys = RunKeys(run_id)
+    prefixes = {part: keys.key(part) + "/" for part in ALL_PARTS if part in request.parts}
     for prefix in prefixes.values():
         # runs/<id>/<part>/ exactly: four segments, the last one empty.
         if not prefix.startswith(f"{RUNS_ROOT}{run_id}/") or prefix.count("/") != 3:

@@ -6,7 +6,9 @@ the run writes sits under ``runs/<run id>/``::
     runs/<run>/data/train/train.csv            built-in dataset only
     runs/<run>/data/validation/validation.csv
     runs/<run>/output/<training job>/output/model.tar.gz   (SageMaker's layout)
-    runs/<run>/reports/trials.csv | trials.json | summary.json | index.html
+    runs/<run>/reports/trials.csv | trials.json | summary.json | index.html | chain.json (chain rounds)
+
+RunKeys builds a run's keys; RunLayout adds the bucket and its URIs. Nothing else writes a key.
 """
 
 from __future__ import annotations
@@ -27,18 +29,24 @@ def baseline_job_name(run_id: str) -> str:
 
 
 class _ReportFile:
-    """The key of one file under the run's reports/ prefix, read as an attribute of a RunLayout."""
+    """The key of one file under the run's reports/ prefix, read as an attribute of RunKeys."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __get__(self, layout: RunLayout, owner: type[RunLayout] | None = None) -> str:
-        return layout.report_key(self.name)
+    def __get__(self, keys: RunKeys, owner: type[RunKeys] | None = None) -> str:
+        return keys.report_key(self.name)
+
+
+def reports_glob(name: str = "*") -> str:
+    """A glob for one report file (or all) of every run, relative to the bucket (e.g. a local copy of it)."""
+    return f"{RUNS_ROOT}*/reports/{name}"
 
 
 @dataclass(frozen=True)
-class RunLayout:
-    bucket: str
+class RunKeys:
+    """A run's keys in its bucket, whichever bucket that is (the bucket apart: RunLayout adds it)."""
+
     run_id: str
 
     def __post_init__(self) -> None:
@@ -54,9 +62,6 @@ class RunLayout:
             raise ValueError(f"unknown run part {part!r}; expected one of {RUN_PARTS}")
         return self.prefix + "/".join((part, *names))
 
-    def uri(self, key: str) -> str:
-        return f"s3://{self.bucket}/{key}"
-
     # Data (built-in datasets only: the user's own data stays where it is).
     @property
     def train_key(self) -> str:
@@ -65,11 +70,6 @@ class RunLayout:
     @property
     def validation_key(self) -> str:
         return self.key("data", "validation", "validation.csv")
-
-    # SageMaker output: OutputDataConfig.S3OutputPath of every training job.
-    @property
-    def output_uri(self) -> str:
-        return self.uri(self.key("output")) + "/"
 
     # Reports.
     @property
@@ -83,6 +83,26 @@ class RunLayout:
     trials_json_key = _ReportFile("trials.json")
     summary_key = _ReportFile("summary.json")
     report_html_key = _ReportFile("index.html")
+    chain_json_key = _ReportFile("chain.json")  # a chain round's record, written when its follow-up is decided
+
+
+@dataclass(frozen=True, init=False)
+class RunLayout(RunKeys):
+    """A run's keys in one bucket, and their s3:// URIs."""
+
+    bucket: str
+
+    def __init__(self, bucket: str, run_id: str) -> None:
+        object.__setattr__(self, "bucket", bucket)
+        super().__init__(run_id)
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    # SageMaker output: OutputDataConfig.S3OutputPath of every training job.
+    @property
+    def output_uri(self) -> str:
+        return self.uri(self.key("output")) + "/"
 
     @classmethod
     def from_output_uri(cls, s3_output_path: str) -> RunLayout:
