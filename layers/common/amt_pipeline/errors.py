@@ -9,7 +9,14 @@ names none of them: it retries the Lambda service's own errors and catches
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+ROOT_FIELD = "$"  # the field an error names when the input as a whole is wrong
 
 
 class AmtPipelineError(Exception):
@@ -25,6 +32,17 @@ class FieldError:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """A pydantic error's location as a dotted field path ("parts.1"); ``ROOT_FIELD`` for the whole input."""
+    return ".".join(str(part) for part in loc) or ROOT_FIELD
+
+
+def field_errors(error: ValidationError) -> list[FieldError]:
+    """One FieldError per pydantic error, in pydantic's words (never the values)."""
+    return [FieldError(field_path(detail["loc"]), detail["msg"])
+            for detail in error.errors(include_url=False, include_input=False)]
 
 
 class InvalidExecutionInput(AmtPipelineError):

@@ -22,7 +22,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
-from amt_pipeline.errors import UnusableEvent
+from amt_pipeline.errors import UnusableEvent, field_errors
 
 REFUSED_METRIC = "EventsRefused"
 M = TypeVar("M", bound=BaseModel)
@@ -33,9 +33,7 @@ def parse_event(model: type[M], event: Any) -> M:
     try:
         return model.model_validate(event)
     except ValidationError as error:
-        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '$'}: {e['msg']}"
-                           for e in error.errors(include_url=False, include_input=False))
-        raise UnusableEvent("malformed-event", fields) from None
+        raise UnusableEvent("malformed-event", "; ".join(str(e) for e in field_errors(error))) from None
 
 
 def refuse_unusable_events(model: type[M], *, logger: Logger, metrics: Metrics

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 from pydantic_core import PydanticCustomError
 
 from amt_pipeline.aws.ports import ObjectDeleter
-from amt_pipeline.errors import AmtPipelineError, FieldError, UnsafeCleanupRequest
+from amt_pipeline.errors import AmtPipelineError, UnsafeCleanupRequest, field_errors
 from amt_pipeline.facts import is_run_id
 from amt_pipeline.run.layout import RUN_PARTS, RUNS_ROOT, RunKeys
 
@@ -113,14 +113,6 @@ class CleanupRequest(BaseModel):
             return cls.model_validate(payload)
         except ValidationError as exc:
             raise UnsafeCleanupRequest("; ".join(str(e) for e in field_errors(exc))) from None
-
-
-def field_errors(exc: ValidationError) -> list[FieldError]:
-    """One FieldError per pydantic error, named by its dotted path ("(payload)" for the whole)."""
-    return [
-        FieldError(field=".".join(str(p) for p in err["loc"]) or "(payload)", message=err["msg"])
-        for err in exc.errors(include_url=False)
-    ]
 
 
 class CleanupResult(BaseModel):

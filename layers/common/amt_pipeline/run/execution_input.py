@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from amt_pipeline.errors import FieldError, InvalidExecutionInput
-from amt_pipeline.run.input_messages import ROOT_FIELD, affected, drop_path, field_error, json_type, without
+from amt_pipeline.errors import ROOT_FIELD, FieldError, InvalidExecutionInput, field_path
+from amt_pipeline.run.input_messages import affected, drop_path, field_error, json_type, without
 from amt_pipeline.run.input_models import ExecutionInput
 from amt_pipeline.run.input_rules import cross_field_errors, fill_dependent_defaults, input_warnings
 from amt_pipeline.run.input_service_rules import container_errors, service_model_errors, service_rule_errors
@@ -93,7 +93,7 @@ MAX_DEPTH = 32  # the deepest execution input is 4 levels
 
 def _unserialisable(value: Any, path: tuple[str, ...], depth: int) -> FieldError | None:
     """The first value JSON cannot carry (NaN, Infinity, a 4,300-digit integer, deep nesting), named."""
-    field = ".".join(path) or ROOT_FIELD
+    field = field_path(path)
     if depth > MAX_DEPTH:
         return FieldError(field, f"is nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, float) and not math.isfinite(value):

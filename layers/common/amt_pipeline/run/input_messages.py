@@ -12,10 +12,8 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from amt_pipeline.errors import FieldError
+from amt_pipeline.errors import FieldError, field_path
 from amt_pipeline.run.input_models import JOB_NAME_MAX_LENGTH, ExecutionInput
-
-ROOT_FIELD = "$"  # the field an error names when the input as a whole is wrong
 
 _UNION_TAGS = {1: {"builtin", "s3"}, 2: {"Continuous", "Integer", "Categorical"}}
 _TAGGED_PARENTS = {1: "dataset", 2: "hyperparameter_ranges"}
@@ -46,10 +44,8 @@ def field_error(detail: ErrorDetails) -> FieldError:
         and loc[-1] in _SCALAR_UNION_MEMBERS
         and loc[0] in {"hyperparameters", "hyperparameter_ranges"}
     ):
-        field = ".".join(str(part) for part in loc[:-1])
-        return FieldError(field, f"must be a string or a number, not {json_type(detail.get('input'))}")
-    field = ".".join(str(part) for part in loc) or ROOT_FIELD
-    return FieldError(field, _message(detail))
+        return FieldError(field_path(loc[:-1]), f"must be a string or a number, not {json_type(detail.get('input'))}")
+    return FieldError(field_path(loc), _message(detail))
 
 
 def _message(detail: ErrorDetails) -> str:
