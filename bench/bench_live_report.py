@@ -5,7 +5,7 @@
 
 A script, not a test: it prints figures. The job is tests.simulated_job's (the post's
 ranges, 1 trial in 7 failed, 3 in parallel: 500 trials span ~1 h 51 min). Every event goes
-through the real step (amt_pipeline.live.step.track_trial) against moto's DynamoDB and S3, with
+through the real step (amt_pipeline.logic.track_progress.track_trial) against moto's DynamoDB and S3, with
 the real in-progress render; the store's clock is the simulated one, so the 60 s debounce
 applies as it would on AWS. Times are this machine's (x86, shared), not Lambda's arm64.
 """

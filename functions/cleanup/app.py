@@ -14,34 +14,23 @@ refuses to delete fails with ``CleanupIncomplete`` listing the keys.
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.clients import client
-from amt_pipeline.run.cleanup import CleanupRequest, clean_up_run
+from amt_pipeline.logic.cleanup import CleanupRequest, clean_up_run
+from amt_pipeline.observability import count, lambda_entry, logger
 from amt_pipeline.settings import BucketSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@lambda_entry()
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     request = CleanupRequest.parse(event)
     logger.append_keys(run_id=request.run_id)
     settings = BucketSettings.from_env()
     result = clean_up_run(client("s3"), settings.bucket_name, request)
     # A dry run deletes nothing: it counts 0, and its would-be counts are in the result.
-    metrics.add_metric(
-        name="ObjectsDeleted", unit=MetricUnit.Count, value=0 if result.dry_run else result.object_count
-    )
-    metrics.add_metric(  # versions and delete markers, on a versioned bucket
-        name="VersionsDeleted", unit=MetricUnit.Count, value=0 if result.dry_run else result.version_count
-    )
+    count("ObjectsDeleted", 0 if result.dry_run else result.object_count)
+    count("VersionsDeleted", 0 if result.dry_run else result.version_count)  # versions and delete markers
     logger.info(
         "dry run: nothing deleted" if result.dry_run else "run cleaned up",
         extra={

@@ -5,27 +5,20 @@ write the decision down (the chain's record in the table, reports/chain.json) an
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.adapters import EventPublisher, ObjectStore
 from amt_pipeline.aws.chain_table import ChainTable, RoundStarter
 from amt_pipeline.aws.clients import client
-from amt_pipeline.chain.step import decide_follow_up
 from amt_pipeline.events import RunStepEvent
+from amt_pipeline.logic.decide_follow_up import decide_follow_up
+from amt_pipeline.observability import count, lambda_entry, logger
 from amt_pipeline.refusals import refuse_unusable_events
 from amt_pipeline.settings import FollowUpSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@refuse_unusable_events(RunStepEvent, logger=logger, metrics=metrics)
+@lambda_entry()
+@refuse_unusable_events(RunStepEvent)
 def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = FollowUpSettings.from_env()
     step = event.detail.in_stack_bucket(settings.bucket_name)  # UnusableEvent otherwise
@@ -36,5 +29,5 @@ def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     logger.info("Follow-up decided", run_id=step.run_id, decision=result.decision, reason=result.reason,
                 next_run_id=result.next_run_id, started=result.started)
     if result.started:
-        metrics.add_metric(name="FollowUpRoundsStarted", unit=MetricUnit.Count, value=1)
+        count("FollowUpRoundsStarted")
     return result.model_dump()

@@ -5,31 +5,22 @@ instead, once DecideFollowUp said whether the chain goes on."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.chain_table import ChainTable
 from amt_pipeline.aws.clients import client
-from amt_pipeline.aws.idempotency import once_per
 from amt_pipeline.aws.secrets import read_key
-from amt_pipeline.contracts import NotifyResult
 from amt_pipeline.events import ROUND_DECIDED, RunStepEvent
+from amt_pipeline.logic.notify import notify_once
+from amt_pipeline.observability import count, lambda_entry, logger
 from amt_pipeline.refusals import refuse_unusable_events
 from amt_pipeline.report.link import ReportLinks
 from amt_pipeline.settings import NotifySettings
-from amt_pipeline.steps import notify
-
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@refuse_unusable_events(RunStepEvent, logger=logger, metrics=metrics)
+@lambda_entry()
+@refuse_unusable_events(RunStepEvent)
 def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = NotifySettings.from_env()
     step = event.detail.in_stack_bucket(settings.bucket_name)  # UnusableEvent otherwise
@@ -39,12 +30,11 @@ def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
         logger.info("A round of a chain: told when its follow-up is decided", run_id=step.run_id)
         return {"skipped": "chain-round", "reason": "notified on its 'Round Decided' event"}
     chain_notify = (chain_round.input.get("follow_up") or {}).get("notify", "every_round") if chain_round else None
-    notify_once = once_per("step", settings.idempotency_table_name, context, result=NotifyResult)(notify)
     links = ReportLinks(settings.report_link_base_url,
                         read_key(client("secretsmanager"), settings.report_link_secret_arn),
                         settings.report_link_expiry_days)
     sent = notify_once(ObjectStore(client("s3"), step.bucket), Notifier(client("sns"), settings.topic_arn),
                        links, step=step, chain_notify=chain_notify)
     logger.info("Notification sent", run_id=step.run_id, message_id=sent.message_id)
-    metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=1)
+    count("NotificationsSent")
     return sent.model_dump()

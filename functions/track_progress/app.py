@@ -4,28 +4,21 @@ report as an in-progress report (amt_pipeline.live)."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.adapters import Notifier
 from amt_pipeline.aws.clients import client
 from amt_pipeline.events import stack_layout
-from amt_pipeline.live.step import track_trial
 from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
+from amt_pipeline.logic.track_progress import track_trial
+from amt_pipeline.observability import count, lambda_entry, logger
 from amt_pipeline.refusals import refuse_unusable_events
 from amt_pipeline.settings import TrackProgressSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-@refuse_unusable_events(TrainingJobStateChangeEvent, logger=logger, metrics=metrics)
+@lambda_entry()
+@refuse_unusable_events(TrainingJobStateChangeEvent)
 def lambda_handler(event: TrainingJobStateChangeEvent, context: LambdaContext) -> dict:
     settings = TrackProgressSettings.from_env()
     if event.detail.is_trial:  # UnusableEvent (skipped, not retried) unless a run in this stack's bucket
@@ -43,7 +36,7 @@ def lambda_handler(event: TrainingJobStateChangeEvent, context: LambdaContext) -
                 counted=result.counted, rendered=result.rendered)
     if result.render_error:
         logger.error("In-progress report not rendered", run_id=result.run_id, error=result.render_error)
-        metrics.add_metric(name="InProgressReportsFailed", unit=MetricUnit.Count, value=1)
+        count("InProgressReportsFailed")
     if result.rendered:
-        metrics.add_metric(name="InProgressReportsRendered", unit=MetricUnit.Count, value=1)
+        count("InProgressReportsRendered")
     return {k: v for k, v in result.__dict__.items()}

@@ -23,9 +23,9 @@ from moto import mock_aws
 
 from amt.local.template import LocalStack, create_table, load_template
 from amt_pipeline.live import report as live_report
-from amt_pipeline.live.step import track_trial
 from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChange, TrainingJobStateChangeEvent
+from amt_pipeline.logic.track_progress import track_trial
 from tests.simulated_job import SimulatedTuningJob
 from tests.synthetic import START
 
@@ -129,7 +129,7 @@ def test_the_handler_reads_the_sample_event_and_counts_it(aws: dict, monkeypatch
     from amt_pipeline.aws import clients
 
     clients.client.cache_clear() if hasattr(clients.client, "cache_clear") else None
-    monkeypatch.setattr("amt_pipeline.live.step.render_progress", lambda *a, **k: True)
+    monkeypatch.setattr("amt_pipeline.logic.track_progress.render_progress", lambda *a, **k: True)
     handler = load_function("track_progress").lambda_handler
     event = json.loads((EVENTS / "sagemaker-training-job-completed.json").read_text())
 
@@ -149,7 +149,7 @@ def test_a_trials_start_is_counted_but_only_its_end_claims_a_render(aws: dict, m
     monkeypatch.setenv("BUCKET_NAME", BUCKET)
     monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", TABLE)
     monkeypatch.setenv("RENDER_INTERVAL_SECONDS", "60")
-    monkeypatch.setattr("amt_pipeline.live.step.render_progress", lambda *a, **k: True)
+    monkeypatch.setattr("amt_pipeline.logic.track_progress.render_progress", lambda *a, **k: True)
     handler = load_function("track_progress").lambda_handler
     completed = json.loads((EVENTS / "sagemaker-training-job-completed.json").read_text())
     started = json.loads(json.dumps(completed))

@@ -1,4 +1,4 @@
-"""Cleanup of a run's objects (amt_pipeline.run.cleanup), against moto's S3."""
+"""Cleanup of a run's objects (amt_pipeline.logic.cleanup), against moto's S3."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from moto import mock_aws
 from amt.local.clients import reset_clients
 from amt_pipeline.errors import UnsafeCleanupRequest
 from amt_pipeline.facts import RUN_ID_PATTERN
-from amt_pipeline.run.cleanup import (
+from amt_pipeline.logic.cleanup import (
     ALL_PARTS,
     DELETE_BATCH_SIZE,
     MAX_KEYS_REPORTED,

@@ -260,7 +260,9 @@ def test_the_token_and_the_presigned_url_never_reach_the_log(aws, lambda_context
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
     monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
     app = load_function("report_link")
-    handler = app.logger.registered_handler
+    from amt_pipeline.observability import logger  # every handler's logger
+
+    handler = logger.registered_handler
     output = io.StringIO()
     previous = handler.setStream(output)
     put_report(aws["s3"])

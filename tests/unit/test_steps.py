@@ -14,9 +14,10 @@ from pydantic import ValidationError
 
 from amt_pipeline.aws.adapters import EventPublisher, Notifier, ObjectStore
 from amt_pipeline.events import RunStepDetail
+from amt_pipeline.logic.notify import notify
+from amt_pipeline.logic.render_report import render_report
 from amt_pipeline.report.link import DAY_SECONDS, ReportLinks, check_link
 from amt_pipeline.settings import NotifySettings
-from amt_pipeline.steps import notify, render_report
 from tests import synthetic
 
 BUCKET = "amt-test-bucket"

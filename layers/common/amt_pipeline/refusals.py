@@ -18,11 +18,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 from amt_pipeline.errors import UnusableEvent, field_errors
+from amt_pipeline.observability import count, logger, metrics
 
 REFUSED_METRIC = "EventsRefused"
 M = TypeVar("M", bound=BaseModel)
@@ -36,8 +35,7 @@ def parse_event(model: type[M], event: Any) -> M:
         raise UnusableEvent("malformed-event", "; ".join(str(e) for e in field_errors(error))) from None
 
 
-def refuse_unusable_events(model: type[M], *, logger: Logger, metrics: Metrics
-                           ) -> Callable[[Callable[[M, Any], dict]], Callable[[Any, Any], dict]]:
+def refuse_unusable_events(model: type[M]) -> Callable[[Callable[[M, Any], dict]], Callable[[Any, Any], dict]]:
     """Parse the event as ``model`` for the handler; turn ``UnusableEvent`` into a counted skip."""
 
     def decorate(handler: Callable[[M, Any], dict]) -> Callable[[Any, Any], dict]:
@@ -47,7 +45,7 @@ def refuse_unusable_events(model: type[M], *, logger: Logger, metrics: Metrics
                 return handler(parse_event(model, event), context)
             except UnusableEvent as refusal:
                 logger.warning("Event refused, not retried", reason=refusal.reason, detail=str(refusal))
-                metrics.add_metric(name=REFUSED_METRIC, unit=MetricUnit.Count, value=1)
+                count(REFUSED_METRIC)
                 metrics.add_metadata(key="refusal_reason", value=refusal.reason)
                 return {"skipped": refusal.reason, "reason": str(refusal)}
 

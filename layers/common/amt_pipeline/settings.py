@@ -1,14 +1,14 @@
-"""Handler configuration: one pydantic model per handler, read from the
-environment on first use (never at import time), with no silent defaults for
-resource names.
+"""Handler configuration: one pydantic model per handler, all of them here, read from the
+environment on first use (never at import time), with no silent defaults for resource
+names: a resource's name or ARN must be set and non-empty (``Resource``).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from amt_pipeline.report.link import DEFAULT_LINK_DAYS, MAX_LINK_DAYS, MIN_LINK_DAYS
 
@@ -25,14 +25,30 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
 
+# A resource's name or ARN, as the template passes it: never empty (an unset stack output would be).
+Resource = Annotated[str, StringConstraints(min_length=1)]
+
+
 class BucketSettings(Settings):
-    bucket_name: str
+    bucket_name: Resource
 
 
-class PipelineStepSettings(BucketSettings):
-    """The report steps: each records what it has done in the idempotency table."""
+class IdempotencySettings(Settings):
+    """The table in which the report steps record what they have done (aws.idempotency)."""
 
-    idempotency_table_name: str
+    idempotency_table_name: Resource
+
+
+class PipelineStepSettings(BucketSettings, IdempotencySettings):
+    """The report steps: the bucket of runs, and the idempotency table."""
+
+
+class ValidateSettings(BucketSettings):
+    """ValidateInput: what the plan names (the SageMaker role, the stack, its region)."""
+
+    sagemaker_role_arn: Resource
+    stack_name: Resource
+    aws_region: Resource
 
 
 class ExtractSettings(PipelineStepSettings):
@@ -50,23 +66,22 @@ class ExtractSettings(PipelineStepSettings):
 class ReportLinkSettings(BucketSettings):
     """The report-link function: the secret its tokens are signed with."""
 
-    report_link_secret_arn: str
+    report_link_secret_arn: Resource
 
 
 class NotifySettings(PipelineStepSettings):
     """Notify: the topic, and what it mints a report link with (report.link)."""
 
-    topic_arn: str
-    report_link_secret_arn: str
-    report_link_base_url: str
+    topic_arn: Resource
+    report_link_secret_arn: Resource
+    report_link_base_url: Resource
     report_link_expiry_days: int = Field(default=DEFAULT_LINK_DAYS, ge=MIN_LINK_DAYS, le=MAX_LINK_DAYS)
 
 
-class TrackProgressSettings(BucketSettings):
+class TrackProgressSettings(PipelineStepSettings):
     """TrackProgress: the progress records (in the idempotency table), the render interval, and
     the topic of the optional first-failed-trial message (empty: off)."""
 
-    idempotency_table_name: str
     render_interval_seconds: float = Field(default=60, ge=0)
     first_failure_topic_arn: str = ""
 
@@ -74,4 +89,4 @@ class TrackProgressSettings(BucketSettings):
 class FollowUpSettings(PipelineStepSettings):
     """DecideFollowUp: the chain records (in the idempotency table) and the state machine that runs a round."""
 
-    state_machine_arn: str
+    state_machine_arn: Resource

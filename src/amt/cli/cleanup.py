@@ -121,7 +121,7 @@ def chain_rounds(read_json: Any, chain_id: str) -> list[str]:
 
 def _request(run_id: str, parts: list[str]) -> Any:
     from amt_pipeline.errors import UnsafeCleanupRequest
-    from amt_pipeline.run.cleanup import CleanupRequest
+    from amt_pipeline.logic.cleanup import CleanupRequest
 
     try:
         return CleanupRequest.parse({"run_id": run_id, "parts": parts, "dry_run": False})
@@ -164,7 +164,7 @@ class LambdaCleanup:
             return None
 
     def __call__(self, request: Any) -> Any:
-        from amt_pipeline.run.cleanup import CleanupResult
+        from amt_pipeline.logic.cleanup import CleanupResult
 
         response = self.client.invoke(FunctionName=self.function, Payload=request.model_dump_json().encode())
         payload = json.loads(response["Payload"].read() or b"{}")
@@ -190,7 +190,7 @@ class LocalCleanup:
         return json.loads(path.read_text()) if path.is_file() else None
 
     def __call__(self, request: Any) -> Any:
-        from amt_pipeline.run.cleanup import clean_up_run
+        from amt_pipeline.logic.cleanup import clean_up_run
 
         return clean_up_run(self.bucket, LOCAL_BUCKET, request)
 

@@ -2,13 +2,17 @@
 
 SageMaker may send the same state change more than once and EventBridge
 delivers at least once: each report step is made idempotent on its input (the
-run and the job's final status), recorded in the stack's DynamoDB table.
+``step`` keyword: the run and the job's final status), recorded in the stack's
+DynamoDB table. Configured once per step, where the step is defined
+(``logic.<step>``: ``<step>_once = once_per_step(<step>, result=...)``); the
+table's name is read from the environment on the first call, never at import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
+from contextvars import ContextVar
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -22,6 +26,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Long enough to swallow SageMaker's and EventBridge's duplicates (minutes apart);
 # short enough that a deliberate replay the next day re-renders the report.
 EXPIRES_AFTER_SECONDS = 6 * 3600
+STEP_INPUT = "step"  # the keyword every report step takes its run step as
+
+# The invocation's Lambda context (observability.lambda_entry sets it): a step's in-progress
+# record then expires when the invocation would have timed out, so a retry is not locked out.
+_lambda_context: ContextVar[Any] = ContextVar("lambda_context", default=None)
+
+
+def remember_lambda_context(context: Any) -> None:
+    _lambda_context.set(context)
 
 
 @cache
@@ -34,21 +47,22 @@ def forget_persistence() -> None:
     _persistence.cache_clear()
 
 
-def once_per(step_input: str, table_name: str, lambda_context: Any = None, *,
-             result: type[BaseModel] | None = None) -> Callable[[F], F]:
-    """Decorate a step so that it runs once per distinct value of its ``step_input`` keyword.
+def once_per_step(step_function: F, *, result: type[BaseModel]) -> F:
+    """``step_function``, run once per distinct value of its ``step`` keyword; a repeat returns the stored
+    result, read back as the ``result`` model (Powertools' ``PydanticSerializer``)."""
+    from amt_pipeline.settings import IdempotencySettings
 
-    A step that returns a pydantic model names it as ``result``: the stored
-    result is then read back as that model (Powertools' ``PydanticSerializer``).
-    """
     config = IdempotencyConfig(expires_after_seconds=EXPIRES_AFTER_SECONDS)
-    if lambda_context is not None:
-        config.register_lambda_context(lambda_context)
+    serializer = PydanticSerializer(model=result)
 
-    def decorate(step: F) -> F:
-        return idempotent_function(
-            data_keyword_argument=step_input, persistence_store=_persistence(table_name), config=config,
-            output_serializer=PydanticSerializer(model=result) if result is not None else None,
-        )(step)
+    @wraps(step_function)
+    def run_once(*args: Any, **kwargs: Any) -> Any:
+        context = _lambda_context.get()
+        if context is not None:
+            config.register_lambda_context(context)
+        table_name = IdempotencySettings.from_env().idempotency_table_name
+        once = idempotent_function(data_keyword_argument=STEP_INPUT, persistence_store=_persistence(table_name),
+                                   config=config, output_serializer=serializer)(step_function)
+        return once(*args, **kwargs)
 
-    return decorate
+    return run_once  # type: ignore[return-value]
