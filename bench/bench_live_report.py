@@ -24,9 +24,10 @@ import boto3
 from moto import mock_aws
 
 from amt.local.template import create_table
-from amt_pipeline.live import step as live_step
+from amt_pipeline.aws.adapters import ObjectStore
 from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
+from amt_pipeline.logic import track_progress as live_step
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ holds the synthetic jobs
 from tests.simulated_job import SimulatedTuningJob, span
@@ -75,7 +76,8 @@ def run(trials: int, duplicates: float, interval: float, seed: int = 0) -> dict[
             job.at(when)
             change = TrainingJobStateChangeEvent.model_validate(event).detail
             started = time.perf_counter()
-            result = live_step.track_trial(change, store=store, sagemaker=job, s3=s3, interval_seconds=interval)
+            result = live_step.track_trial(change, store=store, sagemaker=job, objects=ObjectStore(s3, BUCKET),
+                                           interval_seconds=interval)
             handler_seconds.append(time.perf_counter() - started)
             counted += result.counted
         record = store.read("amt-bench")

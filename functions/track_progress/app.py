@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from amt_pipeline.aws.adapters import Notifier
+from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.clients import client
 from amt_pipeline.events import stack_layout
 from amt_pipeline.live.store import ProgressStore
@@ -28,7 +28,7 @@ def lambda_handler(event: TrainingJobStateChangeEvent, context: LambdaContext) -
         event.detail,
         store=ProgressStore(client("dynamodb"), settings.idempotency_table_name),
         sagemaker=client("sagemaker"),
-        s3=client("s3"),
+        objects=ObjectStore(client("s3"), settings.bucket_name),
         notifier=Notifier(client("sns"), topic) if topic else None,
         interval_seconds=settings.render_interval_seconds,
     )

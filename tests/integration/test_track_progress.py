@@ -22,6 +22,7 @@ import pytest
 from moto import mock_aws
 
 from amt.local.template import LocalStack, create_table, load_template
+from amt_pipeline.aws.adapters import ObjectStore
 from amt_pipeline.live import report as live_report
 from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChange, TrainingJobStateChangeEvent
@@ -261,7 +262,7 @@ def deliver_all(job: SimulatedTuningJob, aws: dict, clock: Clock, events: list[t
     for when, event in events:
         clock.when = when
         job.at(when)
-        results.append(track_trial(change(event), store=store, sagemaker=job, s3=aws["s3"],
+        results.append(track_trial(change(event), store=store, sagemaker=job, objects=ObjectStore(aws["s3"], BUCKET),
                                    interval_seconds=interval))
     return results
 
@@ -305,7 +306,7 @@ def test_200_trials_render_at_most_once_a_minute_and_the_final_report_wins(
 def test_a_final_report_landing_during_a_render_is_not_overwritten(aws: dict) -> None:
     key = "runs/amt-race/reports/index.html"
     s3 = aws["s3"]
-    assert live_report.publish_in_progress(s3, BUCKET, key, "<html>in progress 1</html>")
+    assert live_report.publish_in_progress(ObjectStore(s3, BUCKET), key, "<html>in progress 1</html>")
 
     class FinalLandsAfterHead:
         def __init__(self, s3: Any):
@@ -319,9 +320,11 @@ def test_a_final_report_landing_during_a_render_is_not_overwritten(aws: dict) ->
         def put_object(self, **kwargs: Any) -> Any:
             return self.s3.put_object(**kwargs)
 
-    assert not live_report.publish_in_progress(FinalLandsAfterHead(s3), BUCKET, key, "<html>in progress 2</html>")
+    assert not live_report.publish_in_progress(ObjectStore(FinalLandsAfterHead(s3), BUCKET), key,
+                                              "<html>in progress 2</html>")
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"final"
-    assert not live_report.publish_in_progress(s3, BUCKET, key, "<html>in progress 3</html>")  # final: left alone
+    # the final report: left alone
+    assert not live_report.publish_in_progress(ObjectStore(s3, BUCKET), key, "<html>in progress 3</html>")
 
 
 def test_the_in_progress_report_has_the_banner_charts_and_refresh_and_the_final_one_has_neither(aws: dict) -> None:
@@ -361,7 +364,8 @@ def test_the_first_failed_trial_is_told_once(aws: dict, monkeypatch: pytest.Monk
     store = ProgressStore(aws["dynamodb"], TABLE, clock=Clock(START + timedelta(days=1)))
     job.at(START + timedelta(days=1))
     for trial in failed + failed:
-        track_trial(change(job.event(trial, "Failed")), store=store, sagemaker=job, s3=aws["s3"], notifier=Topic())
+        track_trial(change(job.event(trial, "Failed")), store=store, sagemaker=job,
+                    objects=ObjectStore(aws["s3"], BUCKET), notifier=Topic())
 
     assert len(published) == 1
     subject, message = published[0]

@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from amt_pipeline.errors import ReportInputMissing
-from amt_pipeline.facts import is_not_found
+from amt_pipeline.facts import condition_failed, is_not_found
 
 EVENT_SOURCE = "amt-pipeline"
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
@@ -46,12 +46,29 @@ class ObjectStore:
     def get_json(self, key: str) -> Any:
         return json.loads(self.get_text(key))
 
-    def exists(self, key: str) -> bool:
-        """Is there an object at ``key``? Without s3:ListBucket, S3 answers a missing key with 403, not 404."""
+    def head(self, key: str) -> dict[str, Any] | None:
+        """The object's HeadObject answer (ETag, Metadata, ...), or None if there is none. Without
+        s3:ListBucket, S3 answers a missing key with 403, not 404."""
         try:
-            self.s3.head_object(Bucket=self.bucket, Key=key)
+            return dict(self.s3.head_object(Bucket=self.bucket, Key=key))
         except ClientError as error:
             if is_not_found(error, head=True):
+                return None
+            raise
+
+    def exists(self, key: str) -> bool:
+        return self.head(key) is not None
+
+    def put_if_unchanged(self, key: str, body: bytes, content_type: str, *, etag: str | None,
+                         metadata: dict[str, str], cache_control: str) -> bool:
+        """Put only if the object is still the one ``etag`` names (If-Match), or, for None, if there is
+        still none (If-None-Match: *). False, nothing written, when another write came first."""
+        condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
+        try:
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
+                               CacheControl=cache_control, Metadata=metadata, **condition)
+        except ClientError as error:
+            if condition_failed(error):
                 return False
             raise
         return True

@@ -18,9 +18,8 @@ import html
 import re
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from amt_pipeline.facts import condition_failed, format_duration, is_not_found
+from amt_pipeline.aws.adapters import HTML_CONTENT_TYPE, ObjectStore
+from amt_pipeline.facts import format_duration
 from amt_pipeline.live.progress import Progress
 from amt_pipeline.trials.report_input import ReportInput
 
@@ -64,22 +63,10 @@ def is_in_progress(head: dict[str, Any] | None) -> bool:
     return bool(head) and (head or {}).get("Metadata", {}).get(IN_PROGRESS_METADATA_KEY) == IN_PROGRESS
 
 
-def publish_in_progress(s3: Any, bucket: str, key: str, page: str) -> bool:
+def publish_in_progress(objects: ObjectStore, key: str, page: str) -> bool:
     """Write the in-progress page unless a final report is there (or lands meanwhile); True if written."""
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as error:  # 403, not 404, for a missing key without s3:ListBucket
-        if not is_not_found(error, head=True):
-            raise
-        head = None
+    head = objects.head(key)
     if head is not None and not is_in_progress(head):
         return False  # the final report: never replaced
-    condition = {"IfMatch": head["ETag"]} if head is not None else {"IfNoneMatch": "*"}
-    try:
-        s3.put_object(Bucket=bucket, Key=key, Body=page.encode("utf-8"), ContentType="text/html; charset=utf-8",
-                      CacheControl="no-cache", Metadata={IN_PROGRESS_METADATA_KEY: IN_PROGRESS}, **condition)
-    except ClientError as error:
-        if condition_failed(error):
-            return False
-        raise
-    return True
+    return objects.put_if_unchanged(key, page.encode("utf-8"), HTML_CONTENT_TYPE, etag=head["ETag"] if head else None,
+                                    metadata={IN_PROGRESS_METADATA_KEY: IN_PROGRESS}, cache_control="no-cache")

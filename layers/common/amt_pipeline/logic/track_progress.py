@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from amt_pipeline.aws.adapters import Notifier
+from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.ports import TuningJobReader
 from amt_pipeline.live.progress import Progress
 from amt_pipeline.live.store import ProgressStore
@@ -34,7 +33,8 @@ class TrackResult:
     render_error: str | None = None  # the in-progress report is a courtesy: its failure fails no event
 
 
-def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemaker: TuningJobReader, s3: Any,
+def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemaker: TuningJobReader,
+                objects: ObjectStore,
                 notifier: Notifier | None = None, interval_seconds: float = RENDER_INTERVAL_SECONDS) -> TrackResult:
     if not change.is_trial:  # the baseline: the rule should not send it, nothing to do if it does
         return TrackResult(None, change.TrainingJobName, change.TrainingJobStatus)
@@ -50,7 +50,7 @@ def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemak
     # is a render claimed, which also spares every InProgress event a conditional write that fails.
     if move is not None and change.ended and store.claim_render(layout.run_id, interval_seconds):
         try:
-            rendered = render_progress(sagemaker, store, s3, layout, change.tuning_job_name,
+            rendered = render_progress(sagemaker, store, objects, layout, change.tuning_job_name,
                                        now=datetime.fromtimestamp(store.clock(), UTC))
         except Exception as failure:  # noqa: BLE001 - retrying the event would not render (its trial is counted);
             # failing it would only land it in the dead-letter queue and page someone. The next claim tries again.
@@ -59,7 +59,8 @@ def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemak
                        rendered=rendered, notified=notified, render_error=error)
 
 
-def render_progress(sagemaker: TuningJobReader, store: ProgressStore, s3: Any, layout: RunLayout, job_name: str,
+def render_progress(sagemaker: TuningJobReader, store: ProgressStore, objects: ObjectStore, layout: RunLayout,
+                    job_name: str,
                     now: datetime | None = None) -> bool:
     """The in-progress report from SageMaker's own view of the job (its describe and trials so far)."""
     from amt_pipeline.live.report import publish_in_progress, render_in_progress
@@ -76,7 +77,7 @@ def render_progress(sagemaker: TuningJobReader, store: ProgressStore, s3: Any, l
             "HyperParameterTuningJobObjective") or {}
         store.offer_best(layout.run_id, progress.best, maximize=objective.get("Type", "Maximize") == "Maximize")
     page = render_in_progress(report_input, progress)
-    written = publish_in_progress(s3, layout.bucket, layout.report_html_key, page)
+    written = publish_in_progress(objects, layout.report_html_key, page)
     if written:
         store.count_render(layout.run_id)
     return written
