@@ -132,7 +132,7 @@ class LocalPipeline:
             from amt.local.engine.storage import S3UriStore  # the engine loads here, not when the CLI starts
             engine = self._engine = self._make_engine(S3UriStore(boto3.client("s3")))
             try:
-                functions = self._provision_functions(server, link)
+                functions = self._functions = self._provision_functions(server, link)  # tests invoke one directly
                 aws.attach(lambda_invoker=functions.invoke, sagemaker=engine)  # both built inside the emulator
                 self._bus.connect(functions)
                 self._put_data(data or {})
