@@ -14,15 +14,9 @@ from amt_pipeline.settings import ValidateSettings
 def validate_input(request: ValidateRequest, settings: ValidateSettings, s3: ObjectReader) -> RunPlan:
     """The run's plan. The user's own data (``s3``: its first rows) must be readable; what the container
     would refuse is an InvalidExecutionInput, what it would read otherwise than meant a warning."""
-    plan = make_plan(
-        request.input,
-        bucket=settings.bucket_name,
-        role_arn=settings.sagemaker_role_arn,
-        region=settings.aws_region,
-        execution_name=request.execution_name,
-        started_at=request.started_at,
-        stack_name=settings.stack_name,
-    )
+    plan = make_plan(request.input, bucket=settings.bucket_name, role_arn=settings.sagemaker_role_arn,
+                     region=settings.aws_region, stack_name=settings.stack_name,
+                     execution_name=request.execution_name, started_at=request.started_at)
     if isinstance(plan.dataset, S3DatasetPlan):
         warnings = check_input_data(plan.dataset, plan.input["hyperparameters"], s3,
                                     algorithm_version=plan.input["algorithm_version"],
