@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from amt.local.engine import InMemoryObjectStore
+from amt.local.engine import InMemoryUriStore
 from tests.engine.conftest import TRAIN_URI, VALIDATION_URI, run, trials, tuning_request
 from tests.xgboost_oracle import plain_trainings
 
@@ -31,7 +31,7 @@ def test_each_trial_reads_the_data_with_its_own_csv_weights(make_engine, tmp_pat
     train, validation = tmp_path / "train.csv", tmp_path / "validation.csv"
     train.write_bytes(_weighted_csv(x[:300], y[:300], weights[:300]))
     validation.write_bytes(_weighted_csv(x[300:], y[300:], weights[300:]))
-    store = InMemoryObjectStore({TRAIN_URI + "train.csv": train.read_bytes(),
+    store = InMemoryUriStore({TRAIN_URI + "train.csv": train.read_bytes(),
                                  VALIDATION_URI + "validation.csv": validation.read_bytes()})
     engine = make_engine(storage=store, workers=2)
     # When a job tunes csv_weights (static 0) and eta, on validation:rmse
