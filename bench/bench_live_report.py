@@ -25,7 +25,7 @@ from moto import mock_aws
 
 from amt.local.template import create_table
 from amt_pipeline.aws.adapters import ObjectStore
-from amt_pipeline.live.store import ProgressStore
+from amt_pipeline.aws.progress_table import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
 from amt_pipeline.logic import track_progress as live_step
 

@@ -8,8 +8,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.clients import client
+from amt_pipeline.aws.progress_table import ProgressStore
 from amt_pipeline.events import stack_layout
-from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
 from amt_pipeline.logic.track_progress import track_trial
 from amt_pipeline.observability import count, lambda_entry, logger

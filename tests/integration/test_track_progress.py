@@ -23,8 +23,8 @@ from moto import mock_aws
 
 from amt.local.template import LocalStack, create_table, load_template
 from amt_pipeline.aws.adapters import ObjectStore
+from amt_pipeline.aws.progress_table import ProgressStore
 from amt_pipeline.live import report as live_report
-from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChange, TrainingJobStateChangeEvent
 from amt_pipeline.logic.track_progress import track_trial
 from tests.simulated_job import SimulatedTuningJob

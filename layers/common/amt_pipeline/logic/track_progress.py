@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.ports import TuningJobReader
+from amt_pipeline.aws.progress_table import ProgressStore
 from amt_pipeline.live.progress import Progress
-from amt_pipeline.live.store import ProgressStore
 from amt_pipeline.live.trial_event import TrainingJobStateChange
 from amt_pipeline.run.layout import RunLayout, baseline_job_name
 
