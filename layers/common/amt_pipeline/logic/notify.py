@@ -4,8 +4,10 @@ report link that opens for the stack's link days."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
+from amt_pipeline.aws.chain_table import ChainTable
 from amt_pipeline.aws.idempotency import once_per_step
 from amt_pipeline.contracts import NotifyResult
 from amt_pipeline.events import RunStepDetail
@@ -41,3 +43,15 @@ def notify(store: ObjectStore, notifier: Notifier, links: ReportLinks, *, step: 
 
 # The handler's call: once per run step, however often the event is delivered.
 notify_once = once_per_step(notify, result=NotifyResult)
+
+
+def notify_run(store: ObjectStore, notifier: Notifier, links: Callable[[], ReportLinks], chains: ChainTable, *,
+               step: RunStepDetail, round_decided: bool) -> NotifyResult | None:
+    """The handler's call: the run's message, once per run step. A round of a chain is told on its
+    "Round Decided" event (``round_decided``), once DecideFollowUp said whether the chain goes on:
+    None on its "Report Rendered". ``links()`` is read only when a message is sent (it reads the secret)."""
+    chain_round = chains.round(step.run_id)
+    if chain_round is not None and not round_decided:
+        return None
+    chain_notify = (chain_round.input.get("follow_up") or {}).get("notify", "every_round") if chain_round else None
+    return notify_once(store, notifier, links(), step=step, chain_notify=chain_notify)
