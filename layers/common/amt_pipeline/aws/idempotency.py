@@ -52,11 +52,11 @@ def once_per_step(step_function: F, *, result: type[BaseModel]) -> F:
     result, read back as the ``result`` model (Powertools' ``PydanticSerializer``)."""
     from amt_pipeline.settings import IdempotencySettings
 
-    config = IdempotencyConfig(expires_after_seconds=EXPIRES_AFTER_SECONDS)
     serializer = PydanticSerializer(model=result)
 
     @wraps(step_function)
     def run_once(*args: Any, **kwargs: Any) -> Any:
+        config = IdempotencyConfig(expires_after_seconds=EXPIRES_AFTER_SECONDS)  # per call: it holds the context
         context = _lambda_context.get()
         if context is not None:
             config.register_lambda_context(context)
