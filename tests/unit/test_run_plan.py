@@ -167,3 +167,20 @@ def test_bad_input_fails_the_plan() -> None:
     with pytest.raises(InvalidExecutionInput) as exc:
         plan({"max_jobs": 0})
     assert [e.field for e in exc.value.errors] == ["max_jobs"]
+
+
+def test_a_runs_keys_need_no_bucket_and_the_layout_adds_only_its_uris() -> None:
+    from fnmatch import fnmatch
+
+    from amt_pipeline.run.layout import RunKeys, reports_glob
+
+    keys, layout = RunKeys("r1"), RunLayout("amt-bucket", "r1")
+    for name in ("train_key", "validation_key", "trials_csv_key", "trials_json_key", "summary_key",
+                 "report_html_key", "chain_json_key"):
+        assert getattr(keys, name) == getattr(layout, name)
+    assert (keys.report_html_key, keys.chain_json_key) == ("runs/r1/reports/index.html", "runs/r1/reports/chain.json")
+    assert layout.uri(layout.summary_key) == "s3://amt-bucket/runs/r1/reports/summary.json"
+    assert layout.output_uri == "s3://amt-bucket/runs/r1/output/"
+    assert fnmatch(keys.report_html_key, reports_glob("index.html")) and not fnmatch(keys.train_key, reports_glob())
+    with pytest.raises(ValueError, match="run id"):
+        RunKeys("-r1")
