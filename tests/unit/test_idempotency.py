@@ -9,8 +9,9 @@ import pytest
 from moto import mock_aws
 from pydantic import BaseModel
 
+from amt.local.clients import reset_clients
 from amt.local.template import create_table
-from amt_pipeline.aws.idempotency import forget_persistence, once_per_step
+from amt_pipeline.aws.idempotency import once_per_step
 from amt_pipeline.events import RunStepDetail
 from amt_pipeline.observability import lambda_entry
 
@@ -30,9 +31,9 @@ def table(monkeypatch):
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         create_table(dynamodb, TABLE)
-        forget_persistence()
+        reset_clients()  # the layer's cached clients may reach an earlier mock
         yield dynamodb
-    forget_persistence()
+    reset_clients()
 
 
 def _counting_step() -> tuple[list[RunStepDetail], object]:

@@ -4,16 +4,30 @@ handler wears (``lambda_entry``)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
-from amt_pipeline.aws.idempotency import remember_lambda_context
+from amt_pipeline.aws.idempotency import lambda_context_of
 
-logger = Logger()
+
+class _Stdout:
+    """sys.stdout as it is when a line is written. Powertools' Logger keeps the stream it is given,
+    and this logger is made once, maybe before a local run redirects its handlers' output to its log
+    (amt.local.functions); in Lambda, sys.stdout never changes."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+logger = Logger(stream=cast(IO[str], _Stdout()))  # it writes and flushes: all a log handler asks
 tracer = Tracer()
 metrics = Metrics()
 
@@ -33,8 +47,8 @@ def lambda_entry(*, log_event: bool | None = None, capture_response: bool | None
     def decorate(handler: H) -> H:
         @wraps(handler)
         def remembered(event: Any, context: Any) -> Any:
-            remember_lambda_context(context)
-            return handler(event, context)
+            with lambda_context_of(context):
+                return handler(event, context)
 
         measured = metrics.log_metrics(remembered)
         traced = tracer.capture_lambda_handler(measured, capture_response=capture_response)

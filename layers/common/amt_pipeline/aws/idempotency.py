@@ -10,7 +10,8 @@ table's name is read from the environment on the first call, never at import.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache, wraps
 from typing import Any, TypeVar
@@ -33,8 +34,14 @@ STEP_INPUT = "step"  # the keyword every report step takes its run step as
 _lambda_context: ContextVar[Any] = ContextVar("lambda_context", default=None)
 
 
-def remember_lambda_context(context: Any) -> None:
-    _lambda_context.set(context)
+@contextmanager
+def lambda_context_of(context: Any) -> Iterator[None]:
+    """The invocation's context for the steps it runs, and only while it runs."""
+    token = _lambda_context.set(context)
+    try:
+        yield
+    finally:
+        _lambda_context.reset(token)
 
 
 @cache
