@@ -4,11 +4,15 @@ rules, the DecideFollowUp function, real XGBoost 1.5.2 training on the post's un
 
 Three runs per seed:
   * chain-narrow: the narrow start (eta 0.1-0.25, max_depth 5-10, alpha and min_child_weight as the
-    post), follow_up with --max-rounds rounds of --round-jobs trials;
+    post: it misses the post's optimum, eta 0.43 and max_depth 3), follow_up with --max-rounds rounds
+    of --round-jobs trials;
   * single-narrow: one job over the same narrow ranges with as many trials as that chain ran;
   * chain-post: the post's own ranges (where alpha and eta crowd edges), the same follow_up.
 
-    .venv/bin/python bench/bench_chain.py [--seeds 5] [--round-jobs 10] [--max-rounds 3] [--workers 2]
+    .venv/bin/python bench/bench_chain.py [--seeds 5] [--first-seed 0] [--round-jobs 20] [--max-rounds 4]
+        [--workers 2] [--runs chain-narrow,single-narrow,chain-post] [--json results.jsonl]
+
+Prints, per seed and run, each round's ranges, best, decision and reason, then the medians.
 """
 
 from __future__ import annotations
@@ -31,57 +35,87 @@ NARROW = {
     "min_child_weight": {"type": "Continuous", "min_value": 0, "max_value": 2},
     "max_depth": {"type": "Integer", "min_value": 5, "max_value": 10},
 }
+RUNS = ("chain-narrow", "single-narrow", "chain-post")
+
+
+def _best_of_job(job: dict) -> float | None:
+    return job.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value")
 
 
 def run(out: Path, execution_input: dict, workers: int) -> dict:
-    result = LocalPipeline(out, workers=workers).run(execution_input, timeout_seconds=3600)
-    chain = result.chain or {}
-    rounds = chain.get("rounds") or []
-    if rounds:
-        best = rounds[-1].get("best_so_far")
-        trials = sum(int(r.get("training_jobs") or 0) for r in rounds)
-    else:
+    started = time.perf_counter()
+    result = LocalPipeline(out, workers=workers).run(execution_input, timeout_seconds=7200)
+    seconds = round(time.perf_counter() - started)
+    rounds = (result.chain or {}).get("rounds") or []
+    if not rounds:
         job = result.tuning_job or {}
-        best = job.get("BestTrainingJob", {}).get("FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value")
-        trials = int(job.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
-                     .get("MaxNumberOfTrainingJobs", 0))
-    return {"best": best, "trials": trials, "rounds": len(rounds) or 1,
-            "reasons": [f"{r['round']}:{r['decision']}/{r['reason']}" for r in rounds],
-            "ranges": [{n: [s.get("min_value"), s.get("max_value")] for n, s in r["ranges"].items()} for r in rounds]}
+        limits = job.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
+        return {"best": _best_of_job(job), "trials": int(limits.get("MaxNumberOfTrainingJobs", 0)),
+                "rounds": [], "seconds": seconds}
+    return {
+        "best": rounds[-1].get("best_so_far"),
+        "trials": sum(int(r.get("training_jobs") or 0) for r in rounds),
+        "rounds": [{"round": r["round"], "best": r.get("best_objective"), "trials": r.get("training_jobs"),
+                    "decision": r["decision"], "reason": r["reason"],
+                    "ranges": {n: [s.get("min_value"), s.get("max_value")] for n, s in r["ranges"].items()
+                               if "min_value" in s},
+                    "best_hyperparameters": r.get("best_hyperparameters") or {}}
+                   for r in rounds],
+        "seconds": seconds,
+    }
+
+
+def _describe(name: str, outcome: dict) -> str:
+    lines = [f"  {name}: best {outcome['best']:.5f}, {outcome['trials']} trials, {outcome['seconds']} s"]
+    for r in outcome["rounds"]:
+        ranges = " ".join(f"{n}=[{lo:g},{hi:g}]" for n, (lo, hi) in r["ranges"].items())
+        lines.append(f"    round {r['round']}: best {r['best']:.5f} ({r['trials']} trials) {ranges} "
+                     f"-> {r['decision']} {r['reason']}")
+    return "\n".join(lines)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--round-jobs", type=int, default=10)
-    ap.add_argument("--max-rounds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--round-jobs", type=int, default=20)
+    ap.add_argument("--max-rounds", type=int, default=4)
+    ap.add_argument("--min-improvement", type=float, default=0.001)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--runs", default=",".join(RUNS), help="which of " + ", ".join(RUNS))
+    ap.add_argument("--json", type=Path, help="append one JSON line per seed to this file")
     args = ap.parse_args()
-    follow_up = {"max_rounds": args.max_rounds, "min_improvement": 0.001}
+    wanted = set(args.runs.split(","))
+    follow_up = {"max_rounds": args.max_rounds, "min_improvement": args.min_improvement}
     common = {"max_jobs": args.round_jobs, "max_parallel_jobs": 2, "baseline": False}
     rows = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in range(args.seeds):
-            base = Path(tmp) / f"seed-{seed}"
-            chain = run(base / "chain-narrow", {**common, "random_seed": seed, "hyperparameter_ranges": NARROW,
-                                                "follow_up": follow_up}, args.workers)
-            single = run(base / "single-narrow", {**common, "random_seed": seed, "hyperparameter_ranges": NARROW,
-                                                  "max_jobs": chain["trials"]}, args.workers)
-            post = run(base / "chain-post", {**common, "random_seed": seed, "follow_up": follow_up}, args.workers)
-            rows.append({"seed": seed, "chain_narrow": chain, "single_narrow": single, "chain_post": post})
-            print(f"seed {seed}: chain-narrow {chain['best']:.5f} ({chain['trials']} trials, "
-                  f"{' '.join(chain['reasons'])}) | single-narrow {single['best']:.5f} ({single['trials']} trials) | "
-                  f"chain-post {post['best']:.5f} ({post['trials']} trials, {' '.join(post['reasons'])})", flush=True)
-            print(f"    chain-narrow ranges by round: {json.dumps(chain['ranges'])}", flush=True)
-    for key in ("chain_narrow", "single_narrow", "chain_post"):
-        bests = [r[key]["best"] for r in rows]
-        print(f"{key}: median {statistics.median(bests):.5f}  mean {statistics.mean(bests):.5f}  "
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            base, row = Path(tmp) / f"seed-{seed}", {"seed": seed}
+            narrow = {**common, "random_seed": seed, "hyperparameter_ranges": NARROW}
+            if "chain-narrow" in wanted:
+                row["chain-narrow"] = run(base / "chain-narrow", {**narrow, "follow_up": follow_up}, args.workers)
+            if "single-narrow" in wanted:
+                total = row["chain-narrow"]["trials"] if "chain-narrow" in row else args.round_jobs * args.max_rounds
+                row["single-narrow"] = run(base / "single-narrow", {**narrow, "max_jobs": total}, args.workers)
+            if "chain-post" in wanted:
+                row["chain-post"] = run(base / "chain-post", {**common, "random_seed": seed, "follow_up": follow_up},
+                                        args.workers)
+            rows.append(row)
+            print(f"seed {seed}:\n" + "\n".join(_describe(n, row[n]) for n in RUNS if n in row), flush=True)
+            if args.json:
+                with args.json.open("a") as out:
+                    out.write(json.dumps(row) + "\n")
+    for name in (n for n in RUNS if n in wanted):
+        bests = [r[name]["best"] for r in rows]
+        print(f"{name}: median {statistics.median(bests):.5f}  mean {statistics.mean(bests):.5f}  "
               f"min {min(bests):.5f}  max {max(bests):.5f}")
-    wins = sum(r["chain_narrow"]["best"] > r["single_narrow"]["best"] for r in rows)
-    ties = sum(r["chain_narrow"]["best"] == r["single_narrow"]["best"] for r in rows)
-    print(f"chain-narrow beats single-narrow on {wins}/{len(rows)} seeds ({ties} ties); "
-          f"{time.perf_counter() - started:.0f} s in all")
+    if {"chain-narrow", "single-narrow"} <= wanted:
+        wins = sum(r["chain-narrow"]["best"] > r["single-narrow"]["best"] for r in rows)
+        ties = sum(r["chain-narrow"]["best"] == r["single-narrow"]["best"] for r in rows)
+        print(f"chain-narrow beats single-narrow on {wins}/{len(rows)} seeds ({ties} ties)")
+    print(f"{time.perf_counter() - started:.0f} s in all")
 
 
 if __name__ == "__main__":
