@@ -166,7 +166,7 @@ def statements(template: dict[str, Any]) -> list[Statement]:
         props = resource.get("Properties", {})
         kind = resource["Type"]
         if kind == "AWS::IAM::Role":
-            for policy in props.get("Policies", []):
+            for policy in _branches(props.get("Policies", [])):
                 out += _statements_of(policy["PolicyDocument"], logical_id, "identity")
             for arn in props.get("ManagedPolicyArns", []):
                 out.append(Statement(logical_id, "managed", "", frozenset(), frozenset(texts(arn))))
@@ -177,6 +177,17 @@ def statements(template: dict[str, Any]) -> list[Statement]:
             out += _statements_of(props["KeyPolicy"], logical_id, "key")
         elif kind == "AWS::Lambda::Permission":
             out += _permission_statements(logical_id, props)
+    return out
+
+
+def _branches(items: list[Any]) -> list[dict[str, Any]]:
+    """The list's entries, an Fn::If's both branches included (AWS::NoValue left out)."""
+    out = []
+    for item in items:
+        if isinstance(item, dict) and list(item) == ["Fn::If"]:
+            out += _branches([branch for branch in item["Fn::If"][1:] if branch != {"Ref": "AWS::NoValue"}])
+        else:
+            out.append(item)
     return out
 
 

@@ -354,3 +354,26 @@ def test_functions_eventbridge_invokes_keep_their_failures() -> None:
                         and function in referenced_ids(r["Properties"]["FunctionName"])
                         and "OnFailure" in r["Properties"].get("DestinationConfig", {})]
         assert "DeadLetterConfig" in props or destinations, function
+
+
+def _resolved(value: Any, condition: str, holds: bool) -> Any:
+    """The value with every Fn::If on ``condition`` resolved (the stack as deployed with it true or false)."""
+    if isinstance(value, list):
+        return [_resolved(v, condition, holds) for v in value if v != {"Ref": "AWS::NoValue"}]
+    if isinstance(value, dict):
+        if list(value) == ["Fn::If"] and value["Fn::If"][0] == condition:
+            return _resolved(value["Fn::If"][1 if holds else 2], condition, holds)
+        return {k: _resolved(v, condition, holds) for k, v in value.items()}
+    return value
+
+
+def test_with_an_external_data_bucket_validate_input_still_reads_a_chains_data_in_the_stacks_bucket() -> None:
+    # Given the stack deployed with ExternalDataBucket set (its condition true)
+    role = _resolved(TEMPLATE["Resources"]["ValidateInputFunctionRole"], "HasExternalDataBucket", True)
+    held = statements({"Resources": {"ValidateInputFunctionRole": role}})
+    # Then the input check reads both the external bucket and the stack's, where a chain's later rounds
+    # find the first round's data (runs/<chain>/data/)
+    for bucket in ("DataBucket", "ExternalDataBucket"):
+        wanted = f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/*"
+        assert any(s.kind == "identity" and "s3:GetObject" in s.actions and s.resources == {wanted} | {wanted[:-2]}
+                   for s in held), bucket
