@@ -22,7 +22,8 @@ from amt_pipeline.settings import FollowUpSettings
 def lambda_handler(event: RunStepEvent, context: LambdaContext) -> dict:
     settings = FollowUpSettings.from_env()
     step = event.detail.in_stack_bucket(settings.bucket_name)  # UnusableEvent otherwise
-    result = decide_follow_up(ChainTable(client("dynamodb"), settings.idempotency_table_name),
+    result = decide_follow_up(ChainTable(client("dynamodb"), settings.idempotency_table_name,
+                                         retention_days=settings.run_retention_days),
                               ObjectStore(client("s3"), step.bucket),
                               RoundStarter(client("stepfunctions"), settings.state_machine_arn),
                               EventPublisher(client("events")), step=step)

@@ -5,6 +5,7 @@ round's ranges. Each stop reason, duplicate events, the parent limit, a failed r
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import boto3
@@ -236,3 +237,20 @@ def test_amt_runs_lists_the_chain_and_cleanup_of_the_chain_removes_every_round(t
     assert order[:3] == [(f"{CHAIN}-r3", ["output", "reports"]), (f"{CHAIN}-r2", ["output", "reports"]),
                          (CHAIN, ["output", "reports"])]
     assert order[3:] == [(f"{CHAIN}-r3", ["data"]), (f"{CHAIN}-r2", ["data"]), (CHAIN, ["data"])]
+
+
+def test_the_chains_records_expire_as_its_runs_do(tmp_path: Path) -> None:
+    items: list[dict] = []
+
+    def read_the_table(result) -> None:
+        table = boto3.client("dynamodb")
+        pages = table.get_paginator("scan").paginate(TableName="amt-local-IdempotencyTable")
+        items.extend(i for page in pages for i in page["Items"] if i["id"]["S"].startswith("chain"))
+
+    # Given a stack whose runs expire after RunRetentionDays (the template's default: 90)
+    started = time.time()
+    run_chain(tmp_path, {"max_rounds": 2}, while_serving=read_the_table)
+    # Then the chain's record and each round's carry the table's TTL attribute, 90 days on
+    assert sorted(i["id"]["S"] for i in items) == [f"chain#{CHAIN}", f"chain-round#{CHAIN}", f"chain-round#{CHAIN}-r2"]
+    days = [(int(i["expiration"]["N"]) - started) / 86400 for i in items]
+    assert all(89.9 < d < 90.1 for d in days), days

@@ -239,9 +239,10 @@ def test_two_of_five_top_trials_near_an_edge_are_not_evidence_enough():
 
 
 def test_a_narrow_integer_range_needs_more_top_trials_at_its_edge():
-    # Given max_depth 5-10 (an edge zone of 2 values in 6: chance 1/3, not 0.2), 3 of the 5 top at 5 or 6
+    # Given max_depth 5-10 (an edge zone of 2 values in 6: chance 1/3, not 0.2), 3 of the 5 top at 5 or 6,
+    # and as many of the worst trials there (no trend either)
     narrow = ParameterRange("max_depth", "Integer", 5, 10)
-    rows = _ranked([5, 6, 9, 5, 8, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10])
+    rows = _ranked([5, 6, 9, 5, 8, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10, 5, 6, 5, 6])
     # When / Then: 3 of 5 at a chance of 1/3 happens 21% of the time: no verdict
     [finding] = boundary_analysis(rows, {"max_depth": narrow}, MAXIMIZE)
     assert finding["edge"] is None
@@ -260,3 +261,44 @@ def test_an_open_end_of_the_containers_domain_is_never_reached():
     [finding] = boundary_analysis(rows, {"subsample": spec}, MAXIMIZE)
     # Then the next minimum lies between 0 and 0.1, never at 0
     assert finding["edge"] == "lower" and 0 < finding["suggested_min_value"] < 0.1
+
+
+def test_a_trend_toward_an_edge_is_evidence_when_the_best_trial_is_a_noisy_draw_inside():
+    # Given a narrow eta range (0.1-0.25) below the optimum: accuracy rises with eta, in steps of one
+    # validation row (1/540) and noise of two rows, so the best trial need not sit near the top
+    rng = random.Random(3)
+    narrow = ParameterRange("eta", "Continuous", 0.1, 0.25)
+    rows = []
+    for i in range(20):
+        eta = 0.1 + 0.15 * (i + rng.random()) / 20
+        accuracy = round(0.85 + 0.1 * (eta - 0.1) + rng.gauss(0, 2 / 540), 5)
+        rows.append({"eta": eta, "FinalObjectiveValue": accuracy, "TrainingJobName": str(i)})
+    # When
+    [finding] = boundary_analysis(rows, {"eta": narrow}, MAXIMIZE)
+    # Then the upper edge moves, on the trend's evidence, which the warning states
+    assert finding["edge"] == "upper" and finding["evidence"] == "trend"
+    assert finding["rank_correlation"] > 0 and finding["trend_p_value"] < 0.05
+    assert "gets better toward the maximum" in finding["warning"] and "rank correlation" in finding["warning"]
+    assert finding["suggested_max_value"] == pytest.approx(0.325)
+
+
+def test_on_pure_noise_the_rule_rarely_moves_a_range():
+    # Given 200 jobs of 20 trials whose objective ignores eta (validation accuracy, noise of a few rows)
+    flagged = 0
+    for seed in range(200):
+        rng = random.Random(seed)
+        rows = [{"eta": rng.uniform(0.1, 0.5), "FinalObjectiveValue": round(0.87 + rng.gauss(0, 3 / 540), 5),
+                 "TrainingJobName": str(i)} for i in range(20)]
+        [finding] = boundary_analysis(rows, {"eta": ETA}, MAXIMIZE)
+        flagged += finding["edge"] is not None
+    # Then an edge moves in about one job in eight (the crowd rule's p < 0.1, then the trend's p < 0.05)
+    assert flagged / 200 < 0.15, flagged
+
+
+def test_a_trend_the_top_trials_do_not_follow_is_no_evidence():
+    # Given objective rising with eta overall, but the five best trials at its bottom
+    rows = _ranked([0.11, 0.12, 0.13, 0.11, 0.14] + [0.5 - i / 100 for i in range(15)], name="eta")
+    # When
+    [finding] = boundary_analysis(rows, {"eta": ETA}, MAXIMIZE)
+    # Then the lower edge is the one crowded (the crowd rule), never the upper one
+    assert finding["edge"] == "lower" and finding["evidence"] == "crowd"

@@ -165,7 +165,7 @@ def test_the_next_round_warm_starts_on_the_same_data_with_the_widened_ranges():
     assert {"Key": "amt-pipeline:chain-id", "Value": CHAIN} in request["Tags"]
     assert {"Key": "amt-pipeline:round", "Value": "2"} in request["Tags"]
     assert plan["chain"] == {"enabled": True, "chain_id": CHAIN, "round": 2,
-                             "round_key": f"chain-round#{CHAIN}-r2"}
+                             "round_key": f"chain-round#{CHAIN}-r2", "expiration": None}
 
 
 def test_a_last_round_with_fewer_jobs_than_in_parallel_needs_transfer_learning():

@@ -48,13 +48,16 @@ def test_plan_has_exactly_the_agreed_shape() -> None:
     assert set(p["tuning"]) == {"job_name", "warm_start", "request"}
     assert set(p["report"]) == {"html_uri", "reports_prefix_uri"}
     assert set(p["follow"]) == {"console_url", "describe_command"}
-    assert p["chain"] == {"enabled": False, "chain_id": None, "round": 1, "round_key": None}
+    assert p["chain"] == {"enabled": False, "chain_id": None, "round": 1, "round_key": None, "expiration": None}
 
 
 def test_a_run_with_follow_up_is_the_first_round_of_its_own_chain() -> None:
-    p = plan({"follow_up": {}})
+    # Given a stack whose runs expire after 90 days (RunRetentionDays)
+    p = plan({"follow_up": {}}, run_retention_days=90)
+    # Then the round's record expires with the run: 90 days after the execution started (the table's TTL)
     assert p["chain"] == {"enabled": True, "chain_id": p["run_id"], "round": 1,
-                          "round_key": f"chain-round#{p['run_id']}"}
+                          "round_key": f"chain-round#{p['run_id']}",
+                          "expiration": int((STARTED + timedelta(days=90)).timestamp())}
     tags = {t["Key"]: t["Value"] for t in p["tuning"]["request"]["Tags"]}
     assert tags["amt-pipeline:chain-id"] == p["run_id"] and tags["amt-pipeline:round"] == "1"
 

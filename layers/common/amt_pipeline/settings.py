@@ -49,6 +49,7 @@ class ValidateSettings(BucketSettings):
     sagemaker_role_arn: Resource
     stack_name: Resource
     aws_region: Resource
+    run_retention_days: int = Field(ge=1)  # a chain round's record expires as the run does (RunRetentionDays)
 
 
 class ExtractSettings(PipelineStepSettings):
@@ -90,3 +91,4 @@ class FollowUpSettings(PipelineStepSettings):
     """DecideFollowUp: the chain records (in the idempotency table) and the state machine that runs a round."""
 
     state_machine_arn: Resource
+    run_retention_days: int = Field(ge=1)  # the chain's records expire as its runs do (RunRetentionDays)

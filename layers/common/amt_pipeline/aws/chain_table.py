@@ -8,17 +8,22 @@ Two kinds of item, beside the idempotency and progress records (their keys never
   that every write is conditioned on, so two deliveries of one event cannot both add a round;
   and ``stop_requested``, set by ``amt stop`` on any round (an attribute of its own, which the
   record's writes leave alone).
+
+Both expire through the table's TTL (attribute ``expiration``) as the chain's runs expire from the
+bucket: RunRetentionDays after they were written (``retention_days``; chain.state.record_expiration).
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from amt_pipeline.chain.state import ChainRecord, chain_key, round_key
+from amt_pipeline.chain.state import ChainRecord, chain_key, record_expiration, round_key
 from amt_pipeline.facts import condition_failed, error_code
 
 
@@ -43,6 +48,8 @@ class StoredChain:
 class ChainTable:
     dynamodb: Any
     table_name: str
+    retention_days: int | None = None  # the writer of chain records sets it: they then expire (the table's TTL)
+    clock: Callable[[], float] = time.time
 
     def round(self, run_id: str) -> ChainRound | None:
         item = self.dynamodb.get_item(TableName=self.table_name, Key={"id": {"S": round_key(run_id)}},
@@ -61,15 +68,18 @@ class ChainTable:
 
     def save(self, record: ChainRecord, *, expected_version: int) -> bool:
         """Write the record if nobody wrote since ``expected_version`` (False: somebody did; read again)."""
+        update, names = "SET #record = :record, #version = :next", {"#record": "record", "#version": "version"}
+        values = {":record": {"S": record.model_dump_json()}, ":next": {"N": str(expected_version + 1)},
+                  ":expected": {"N": str(expected_version)}}
+        if self.retention_days is not None:
+            update, names["#expiration"] = update + ", #expiration = :expiration", "expiration"
+            values[":expiration"] = {"N": str(record_expiration(self.clock(), self.retention_days))}
         try:
             self.dynamodb.update_item(
                 TableName=self.table_name, Key={"id": {"S": chain_key(record.chain_id)}},
-                UpdateExpression="SET #record = :record, #version = :next",
+                UpdateExpression=update,
                 ConditionExpression="attribute_not_exists(#version) OR #version = :expected",
-                ExpressionAttributeNames={"#record": "record", "#version": "version"},
-                ExpressionAttributeValues={":record": {"S": record.model_dump_json()},
-                                           ":next": {"N": str(expected_version + 1)},
-                                           ":expected": {"N": str(expected_version)}},
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if condition_failed(error):
@@ -78,6 +88,7 @@ class ChainTable:
         return True
 
     def request_stop(self, chain_id: str) -> None:
+        """Mark the chain stopped (its next decision stops it, and writes its expiration)."""
         self.dynamodb.update_item(
             TableName=self.table_name, Key={"id": {"S": chain_key(chain_id)}},
             UpdateExpression="SET stop_requested = :yes", ExpressionAttributeValues={":yes": {"BOOL": True}},

@@ -30,6 +30,12 @@ STOP_REASONS: dict[str, str] = {
 }
 
 
+def record_expiration(now: float, retention_days: int) -> int:
+    """When a chain's records expire (the table's TTL attribute ``expiration``, epoch seconds): as its
+    runs' objects do, RunRetentionDays after the write (a chain's record is rewritten each round)."""
+    return int(now) + retention_days * 24 * 3600
+
+
 def round_run_id(chain_id: str, round_number: int) -> str:
     """The run id (tuning job name) of a chain's round: ``<chain>-r<n>``, the chain's id cut to fit 32."""
     if round_number == 1:

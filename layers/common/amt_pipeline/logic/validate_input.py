@@ -16,7 +16,8 @@ def validate_input(request: ValidateRequest, settings: ValidateSettings, s3: Obj
     would refuse is an InvalidExecutionInput, what it would read otherwise than meant a warning."""
     plan = make_plan(request.input, bucket=settings.bucket_name, role_arn=settings.sagemaker_role_arn,
                      region=settings.aws_region, stack_name=settings.stack_name,
-                     execution_name=request.execution_name, started_at=request.started_at)
+                     execution_name=request.execution_name, started_at=request.started_at,
+                     run_retention_days=settings.run_retention_days)
     if isinstance(plan.dataset, S3DatasetPlan):
         warnings = check_input_data(plan.dataset, plan.input["hyperparameters"], s3,
                                     algorithm_version=plan.input["algorithm_version"],

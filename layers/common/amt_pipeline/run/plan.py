@@ -96,6 +96,7 @@ class ChainPlan(_PlanPart):
     chain_id: str | None = None
     round: int = 1
     round_key: str | None = None  # the round's record in the table
+    expiration: int | None = None  # when the round's record expires (the table's TTL; epoch seconds)
 
 
 class RunPlan(_PlanPart):
@@ -124,8 +125,10 @@ def make_plan(
     execution_name: str,
     started_at: datetime,
     stack_name: str,
+    run_retention_days: int | None = None,
 ) -> RunPlan:
-    """Validate the execution input and plan its run (raises InvalidExecutionInput)."""
+    """Validate the execution input and plan its run (raises InvalidExecutionInput). ``run_retention_days``
+    (the stack's RunRetentionDays) dates a chain round's record's expiration; the stack always gives it."""
     ei = raw if isinstance(raw, ExecutionInput) else parse_execution_input(raw)
     run_id = ei.job_name or default_run_id(execution_name, started_at)
     layout = RunLayout(bucket=bucket, run_id=run_id)
@@ -146,17 +149,19 @@ def make_plan(
         report=ReportPlan(html_uri=layout.uri(layout.report_html_key),
                           reports_prefix_uri=layout.uri(layout.reports_prefix)),
         follow=FollowPlan(console_url=console_url(region, run_id), describe_command=describe_command(run_id)),
-        chain=chain_plan(ei, run_id),
+        chain=chain_plan(ei, run_id, started_at=started_at, retention_days=run_retention_days),
     )
 
 
-def chain_plan(ei: ExecutionInput, run_id: str) -> ChainPlan:
-    from amt_pipeline.chain.state import round_key
+def chain_plan(ei: ExecutionInput, run_id: str, *, started_at: datetime,
+               retention_days: int | None) -> ChainPlan:
+    from amt_pipeline.chain.state import record_expiration, round_key
 
     if ei.follow_up is None:
         return ChainPlan(enabled=False)
+    expiration = None if retention_days is None else record_expiration(_utc(started_at).timestamp(), retention_days)
     return ChainPlan(enabled=True, chain_id=ei.follow_up.chain_id or run_id, round=ei.follow_up.round,
-                     round_key=round_key(run_id))
+                     round_key=round_key(run_id), expiration=expiration)
 
 
 def plan_run(raw: Any, **context: Any) -> dict[str, Any]:

@@ -13,16 +13,26 @@ Pure numpy, no scipy or scikit-learn (they do not fit in the Lambda layer).
   an edge (the post's question about ``eta`` near 0.5), and proposes a range
   that extends past the crowded edge, within what XGBoost accepts. The follow-up
   rounds (amt_pipeline.chain) act on it with no person in the loop, so an edge
-  counts as crowded only on evidence (the rule, ``crowded_edge``):
+  counts as crowded only on evidence (the rule: ``crowded_edge``, then ``trend_toward_edge``):
 
   1. at least MIN_TRIALS_FOR_BOUNDARIES (10) trials with an objective;
-  2. the top trials are the best max(5, 20%) of them, and the best of all lies in
-     the edge zone (the outer EDGE_ZONE of the range, in its scaling);
-  3. at least MIN_TOP_NEAR_EDGE (3) of the top trials lie in that zone, a count
-     that trials spread evenly over the range would reach with probability
-     below CROWD_SIGNIFICANCE (a binomial tail; the chance of one trial falling
-     in the zone is the zone's share of the range, or of an integer range's
-     values);
+  2. either a crowd at the edge: the top trials (the best max(5, 20%)) include the
+     best of all in the edge zone (the outer EDGE_ZONE of the range, in its
+     scaling), and at least MIN_TOP_NEAR_EDGE (3) of them lie in that zone, a
+     count that trials spread evenly over the range would reach with probability
+     below CROWD_SIGNIFICANCE (a binomial tail; the chance of one trial falling in
+     the zone is the zone's share of the range, or of an integer range's values);
+  3. or a trend toward the edge: the top trials lean toward it (their median
+     position is in that half of the range, and at least MIN_TOP_NEAR_EDGE_FOR_TREND
+     (2) of them lie in its edge zone) and, over every trial, the objective
+     gets better toward it: the rank correlation between position and objective
+     (Spearman's) is one that shuffled objectives beat less than TREND_SIGNIFICANCE
+     of the time (a seeded permutation test, one-sided toward that edge). This is
+     what a narrow range that misses the optimum shows when the objective is noisy
+     (validation accuracy moves by one row: the best trial, a single draw, may sit
+     anywhere in a plateau while the trend is plain). On pure noise (20 trials, an
+     objective that ignores the hyperparameter) the crowd moves an edge in about 9% of
+     jobs and the trend in about 4% more (tests/unit/test_analysis.py measures it);
   4. past the edge the hyperparameter means "more of the same": the widened range
      stops inside the container's domain (an open end such as subsample's 0 is
      never reached) and short of a value where its meaning changes (max_depth 0
@@ -54,6 +64,9 @@ TOP_SHARE = 0.2  # the top trials: the best 20% (at least MIN_TOP_TRIALS)
 MIN_TOP_TRIALS = 5
 MIN_TOP_NEAR_EDGE = 3  # top trials in the edge zone, at the least
 CROWD_SIGNIFICANCE = 0.1  # how unlikely that count must be if the top trials were spread evenly
+TREND_SIGNIFICANCE = 0.05  # how unlikely the rank correlation toward an edge must be with shuffled objectives
+TREND_PERMUTATIONS = 999
+MIN_TOP_NEAR_EDGE_FOR_TREND = 2  # top trials in the edge zone a trend needs
 EXTEND_FRACTION = 0.5  # how far past a crowded edge the next range reaches (fraction of its width)
 MAX_WARM_START_PARENTS = 5
 
@@ -257,6 +270,48 @@ def crowded_edge(positions: np.ndarray, spec: ParameterRange) -> tuple[str | Non
     return None, 1.0
 
 
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 1, ties sharing their average rank (as Spearman's correlation ranks)."""
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(values.size, dtype=float)
+    ranks[order] = np.arange(1, values.size + 1)
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    return np.asarray(sums[inverse] / counts[inverse], dtype=float)
+
+
+def _correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson correlation of x (n,) with each row of y (..., n); 0 where either is constant."""
+    xc = x - x.mean()
+    yc = y - y.mean(axis=-1, keepdims=True)
+    denominator = np.sqrt((xc**2).sum() * (yc**2).sum(axis=-1))
+    return np.divide(yc @ xc, denominator, out=np.zeros(y.shape[:-1]), where=denominator > 0)
+
+
+def trend_toward_edge(positions: np.ndarray, scores: np.ndarray, top_positions: np.ndarray,
+                      *, seed: int = 0) -> tuple[str | None, float, float]:
+    """Which edge the objective gets better toward, on evidence: (edge, one-sided permutation p-value,
+    rank correlation), edge None when there is none. ``positions`` and ``scores`` are every scored
+    trial's (higher scores better); ``top_positions`` the top trials', which must lean the same way
+    and have MIN_TOP_NEAR_EDGE_FOR_TREND of theirs in the edge zone."""
+    lean = float(np.median(top_positions)) if top_positions.size else 0.5
+    if lean == 0.5 or positions.size < MIN_TRIALS_FOR_BOUNDARIES:
+        return None, 1.0, 0.0
+    edge, toward = ("upper", 1.0) if lean > 0.5 else ("lower", -1.0)
+    near = top_positions >= 1 - EDGE_ZONE if edge == "upper" else top_positions <= EDGE_ZONE
+    if int(np.sum(near)) < MIN_TOP_NEAR_EDGE_FOR_TREND:
+        return None, 1.0, 0.0
+    x, y = _ranks(positions), _ranks(scores)
+    observed = float(_correlation(x, y[None, :])[0])
+    if toward * observed <= 0:
+        return None, 1.0, observed
+    rng = np.random.default_rng(seed)
+    shuffled = np.stack([rng.permutation(y) for _ in range(TREND_PERMUTATIONS)])
+    beaten = int(np.sum(toward * _correlation(x, shuffled) >= toward * observed - 1e-12))
+    p_value = (1 + beaten) / (TREND_PERMUTATIONS + 1)
+    return (edge if p_value < TREND_SIGNIFICANCE else None), p_value, observed
+
+
 def _floor_and_ceiling(spec: ParameterRange, low: float) -> tuple[float | None, float | None, bool, bool]:
     """How far a range may reach: (floor, ceiling, floor is open, ceiling is open)."""
     domain = XGBOOST_DOMAINS.get(spec.name)
@@ -347,8 +402,15 @@ def boundary_analysis(
             top_share_near_max=round(share_high, 4),
         )
         edge, p_value = crowded_edge(positions, spec)
+        evidence = None
         if edge is not None:
             finding["crowd_p_value"] = round(p_value, 4)
+            evidence = "crowd"
+        else:
+            edge, trend_p, correlation = _trend(ranked, name, spec, objective, positions)
+            if edge is not None:
+                finding.update(trend_p_value=round(trend_p, 4), rank_correlation=round(correlation, 4))
+                evidence = "trend"
         if edge is None:
             finding["message"] = (
                 f"{name}: the best trials sit inside [{_fmt(spec.min_value)}, {_fmt(spec.max_value)}]; "
@@ -360,11 +422,18 @@ def boundary_analysis(
         bound = spec.max_value if edge == "upper" else spec.min_value
         share = share_high if edge == "upper" else share_low
         side = "maximum" if edge == "upper" else "minimum"
-        finding["edge"] = edge
-        crowd = (
-            f"{name}: the best trial ({_fmt(best_value)}) and {share:.0%} of the top {values.size} trials "
-            f"lie near the {side} of its range ({_fmt(bound)})"
-        )
+        finding["edge"], finding["evidence"] = edge, evidence
+        if evidence == "crowd":
+            crowd = (
+                f"{name}: the best trial ({_fmt(best_value)}) and {share:.0%} of the top {values.size} trials "
+                f"lie near the {side} of its range ({_fmt(bound)})"
+            )
+        else:
+            crowd = (
+                f"{name}: over {n} trials the objective gets better toward the {side} of its range "
+                f"({_fmt(bound)}; rank correlation {finding['rank_correlation']:+.2f}, p = "
+                f"{finding['trend_p_value']:.3f}), and the top {values.size} trials lean that way"
+            )
         if (new_low, new_high) == (spec.min_value, spec.max_value):
             finding["at_limit"] = True
             finding["warning"] = f"{crowd}, which is already as far as XGBoost allows{_why_limit(spec, edge)}."
@@ -379,6 +448,18 @@ def boundary_analysis(
         finding["message"] = finding["warning"]
         findings.append(finding)
     return findings
+
+
+def _trend(ranked: Sequence[Mapping[str, Any]], name: str, spec: ParameterRange, objective: Objective | None,
+           top_positions: np.ndarray) -> tuple[str | None, float, float]:
+    """trend_toward_edge over every ranked trial that has this hyperparameter."""
+    pairs = [(v, float(row["FinalObjectiveValue"])) for row in ranked if (v := _finite(row.get(name))) is not None]
+    if not pairs:
+        return None, 1.0, 0.0
+    sign = 1.0 if objective is None or objective.maximize else -1.0
+    positions = _position(np.array([v for v, _ in pairs]), spec)
+    scores = sign * np.array([y for _, y in pairs])
+    return trend_toward_edge(positions, scores, top_positions)
 
 
 def _why_limit(spec: ParameterRange, edge: str) -> str:
