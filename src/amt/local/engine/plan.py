@@ -2,7 +2,7 @@
 
 ``check_request`` is botocore's own parameter validation against the SageMaker service model.
 ``plan_tuning_job`` then checks what SageMaker checks at create time (strategy, objective,
-hyperparameters, channels, quotas, Hyperband, warm start), in SageMaker's order, and returns the
+hyperparameters, channels, quotas, Hyperband, warm start: warm_start.py), in SageMaker's order, and returns the
 ``TuningPlan`` the coordinator runs. ``check_training_request`` does the same for CreateTrainingJob.
 """
 
@@ -15,11 +15,11 @@ from typing import Any
 
 import amt.local.engine.search as search
 from amt.local.engine.algorithm import unknown_hyperparameters
-from amt.local.engine.errors import ResourceLimitExceeded, ResourceNotFound, ValidationException
+from amt.local.engine.errors import ResourceLimitExceeded, ValidationException
 from amt.local.engine.ranges import Range, parse_ranges
 from amt.local.engine.tuning_job import TuningJob
+from amt.local.engine.warm_start import warm_start_parents
 from amt.local.images import UnsupportedImage, image_for_uri
-from amt_pipeline.facts import ENDED_STATUSES
 from amt_pipeline.run.job_names import TRAINING_JOB_NAME_PATTERN, TUNING_JOB_NAME_PATTERN
 from amt_pipeline.run.xgboost_algorithm import OBJECTIVE_METRICS
 
@@ -27,7 +27,6 @@ STRATEGIES = ("Bayesian", "Random", "Grid", "Hyperband")
 MAX_TRAINING_JOBS = 500  # default quota per tuning job
 MAX_TRAINING_JOBS_RANDOM = 10_000
 MAX_PARALLEL = 10  # default quota
-MAX_WARM_START_PARENTS = 5
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def plan_tuning_job(
         criteria=config.get("TuningJobCompletionCriteria") or {},
         seed=config.get("RandomSeed"),
         max_runtime=limits.get("MaxRuntimeInSeconds"),
-        parents=_parents(warm_start, metric, find_tuning_job),
+        parents=warm_start_parents(request, job_limit=_job_limit(strategy), find_tuning_job=find_tuning_job),
         definition=definition,
     )
 
@@ -200,7 +199,7 @@ def _budget(
         if "MaxNumberOfTrainingJobs" not in limits:
             raise ValidationException("ResourceLimits.MaxNumberOfTrainingJobs is required for this strategy")
         total = int(limits["MaxNumberOfTrainingJobs"])
-    cap = MAX_TRAINING_JOBS_RANDOM if strategy == "Random" else MAX_TRAINING_JOBS
+    cap = _job_limit(strategy)
     if total > cap:
         raise ResourceLimitExceeded(
             f"MaxNumberOfTrainingJobs {total} exceeds the limit of {cap} training jobs per tuning job"
@@ -209,6 +208,10 @@ def _budget(
     if parallel > MAX_PARALLEL:
         raise ResourceLimitExceeded(f"MaxParallelTrainingJobs {parallel} exceeds the limit of {MAX_PARALLEL}")
     return total, parallel
+
+
+def _job_limit(strategy: str) -> int:
+    return MAX_TRAINING_JOBS_RANDOM if strategy == "Random" else MAX_TRAINING_JOBS
 
 
 def _hyperband(
@@ -231,28 +234,6 @@ def _hyperband(
     if min_res > max_res:
         raise ValidationException("HyperbandStrategyConfig.MinResource must not exceed MaxResource")
     return Hyperband(min_res, max_res, tuple(search.hyperband_rungs(min_res, max_res)))
-
-
-def _parents(
-    warm_start: Mapping[str, Any] | None, metric: str, find_tuning_job: Callable[[str], TuningJob | None]
-) -> tuple[str, ...]:
-    if not warm_start:
-        return ()
-    parent_list = warm_start.get("ParentHyperParameterTuningJobs") or []
-    if not 1 <= len(parent_list) <= MAX_WARM_START_PARENTS:
-        raise ValidationException(f"WarmStartConfig needs 1 to {MAX_WARM_START_PARENTS} parent tuning jobs")
-    names = []
-    for p in parent_list:
-        name = p["HyperParameterTuningJobName"]
-        parent = find_tuning_job(name)
-        if parent is None:
-            raise ResourceNotFound(f"Parent tuning job {name} does not exist")
-        if parent.status not in ENDED_STATUSES:
-            raise ValidationException(f"Parent tuning job {name} has not ended (status {parent.status})")
-        if parent.metric != metric:
-            raise ValidationException(f"Parent tuning job {name} optimised {parent.metric}, not {metric}")
-        names.append(name)
-    return tuple(names)
 
 
 # --- CreateTrainingJob ----------------------------------------------------------------------------
