@@ -125,6 +125,27 @@ def test_the_terminal_view_redraws_in_place_with_bar_counts_best_and_times() -> 
     assert "best so far: 0." in last and "eta=" in last and "remaining ~" in last and "latest trials:" in last
 
 
+def test_a_chains_next_round_gets_a_block_of_its_own_below_the_last_rounds_final_block() -> None:
+    from amt_pipeline.live.progress import Progress
+
+    first, second = SimulatedTuningJob(JOB, 20, bucket="amt-bucket"), SimulatedTuningJob(f"{JOB}-r2", 20,
+                                                                                       bucket="amt-bucket")
+    stream = io.StringIO()
+    view = LiveView(stream, terminal=True)
+    # Given round 1's block, then lines the run printed as round 2 started
+    (describe, page), = moments(first, 30)
+    view.show(Progress.from_describe(describe, START + timedelta(minutes=30)), page["TrainingJobSummaries"])
+    stream.write("Next round of the chain: execution follow-up-amt-watch-r2\n")
+    # When round 2's job is shown
+    second.at(START + timedelta(minutes=2))
+    describe2 = second.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=f"{JOB}-r2")
+    view.show(Progress.from_describe(describe2, START + timedelta(minutes=32)))
+    # Then nothing is cleared: round 1's block and the message stay above round 2's block
+    text = stream.getvalue()
+    assert "F\033[J" not in text
+    assert text.index(f"{JOB}  ") < text.index("Next round of the chain") < text.index(f"{JOB}-r2  ")
+
+
 def test_bar() -> None:
     assert bar(5, 2, 10, width=10) == "[#####>>...]"
     assert bar(0, 0, 0, width=4) == "[....]"

@@ -104,6 +104,7 @@ class LiveView:
         self.stream = stream or sys.stdout
         self.terminal = is_terminal(self.stream) if terminal is None else terminal
         self._drawn = 0
+        self._job: str | None = None
         self._last: str | None = None
         self._said: set[str] = set()
 
@@ -119,6 +120,10 @@ class LiveView:
                     print(line, file=self.stream, flush=True)
                     self._said.add(line)
             return
+        if progress.tuning_job_name != self._job:
+            # Another job (a chain's next round): its block starts below what was printed since, and the
+            # last job's final block stays on screen.
+            self._job, self._drawn = progress.tuning_job_name, 0
         lines = block(progress, latest, extra)
         if colour_enabled(self.stream):
             lines[0] = f"\033[1m{lines[0]}\033[0m"
