@@ -161,7 +161,7 @@ def test_a_stop_requested_on_an_earlier_round_while_the_next_runs_stops_the_chai
 
 
 def test_the_parents_are_at_most_five_however_long_the_chain(tmp_path: Path) -> None:
-    # (eta from 0.01 to 0.02: six widenings by half the width stay far from XGBoost's 1)
+    # (eta from 0.01 to 0.02: six doublings of the width stay below XGBoost's 1)
     tiny = {**NARROW, "eta": {"type": "Continuous", "min_value": 0.01, "max_value": 0.02}}
     result, fake, _ = run_chain(tmp_path, {"max_rounds": 7}, ranges=tiny)
     requests = tuning_requests(fake)

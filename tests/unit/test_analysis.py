@@ -102,10 +102,10 @@ def test_best_trials_crowding_the_top_of_eta_extend_the_range_as_the_post_asks()
     rows = _rows(50, lambda e, d, a, r: 0.85 + 0.1 * e + r.gauss(0, 0.001))
     # When
     findings = {f["name"]: f for f in boundary_analysis(rows, {"eta": ETA, "max_depth": DEPTH}, MAXIMIZE)}
-    # Then eta is flagged at its upper edge and the next range reaches past 0.5 (by half its width)
+    # Then eta is flagged at its upper edge and the next range reaches past 0.5 (by its width)
     eta = findings["eta"]
     assert eta["edge"] == "upper" and "eta" in eta["warning"] and "maximum" in eta["warning"]
-    assert (eta["suggested_min_value"], eta["suggested_max_value"]) == (0.1, 0.7)
+    assert (eta["suggested_min_value"], eta["suggested_max_value"]) == (0.1, 0.9)
     # And max_depth, which does not matter, keeps its range
     assert findings["max_depth"]["edge"] is None
     assert (findings["max_depth"]["suggested_min_value"], findings["max_depth"]["suggested_max_value"]) == (
@@ -130,9 +130,9 @@ def test_lower_edge_on_a_log_range_extends_by_a_factor_and_minimize_is_honoured(
     rows = _rows(60, lambda e, d, a, r: a + r.gauss(0, 1e-4))
     # When
     [finding] = boundary_analysis(rows, {"alpha": ALPHA}, MINIMIZE)
-    # Then the lower edge is crowded and the next minimum is divided by sqrt(50) (half the log width)
+    # Then the lower edge is crowded and the next minimum is divided by 50 (the log width)
     assert finding["edge"] == "lower"
-    assert finding["suggested_min_value"] == pytest.approx(0.01 / 50**0.5, rel=1e-3)
+    assert finding["suggested_min_value"] == pytest.approx(0.01 / 50, rel=1e-3)
     assert finding["suggested_max_value"] == 0.5
 
 
@@ -142,7 +142,7 @@ def test_integer_ranges_extend_to_whole_numbers():
         for i, d in enumerate([10, 10, 9, 9, 10, 2, 3, 4, 5, 6])
     ]
     [finding] = boundary_analysis(rows, {"max_depth": DEPTH}, MAXIMIZE)
-    assert finding["edge"] == "upper" and finding["suggested_max_value"] == 15
+    assert finding["edge"] == "upper" and finding["suggested_max_value"] == 19
     assert isinstance(finding["suggested_max_value"], int)
 
 
@@ -172,13 +172,13 @@ def test_the_next_input_warm_starts_and_is_a_valid_execution_input():
     assert suggestion["hyperparameter_ranges"]["eta"] == {
         "type": "Continuous",
         "min_value": 0.1,
-        "max_value": 0.7,
+        "max_value": 0.9,
     }
     assert suggestion["hyperparameter_ranges"]["alpha"]["scaling_type"] == "Logarithmic"
     assert suggestion["dataset"]["train_uri"].endswith("/data/train/")
     assert "_tuning_objective_metric" not in suggestion.get("hyperparameters", {})
     model = parse_execution_input(suggestion)
-    assert model.warm_start is not None and model.hyperparameter_ranges["eta"].max_value == 0.7
+    assert model.warm_start is not None and model.hyperparameter_ranges["eta"].max_value == 0.9
 
 
 def test_a_job_without_any_objective_suggests_no_warm_start():
@@ -250,7 +250,8 @@ def test_a_narrow_integer_range_needs_more_top_trials_at_its_edge():
     rows = _ranked([5, 6, 5, 9, 6, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10, 8, 7, 9, 10])
     [finding] = boundary_analysis(rows, {"max_depth": narrow}, MAXIMIZE)
     assert finding["edge"] == "lower" and finding["crowd_p_value"] < 0.1
-    assert (finding["suggested_min_value"], finding["suggested_max_value"]) == (2, 10)
+    # (5 - its width of 5 would be 0, "no limit": the next minimum stops at 1)
+    assert (finding["suggested_min_value"], finding["suggested_max_value"]) == (1, 10)
 
 
 def test_an_open_end_of_the_containers_domain_is_never_reached():
@@ -279,7 +280,7 @@ def test_a_trend_toward_an_edge_is_evidence_when_the_best_trial_is_a_noisy_draw_
     assert finding["edge"] == "upper" and finding["evidence"] == "trend"
     assert finding["rank_correlation"] > 0 and finding["trend_p_value"] < 0.05
     assert "gets better toward the maximum" in finding["warning"] and "rank correlation" in finding["warning"]
-    assert finding["suggested_max_value"] == pytest.approx(0.325)
+    assert finding["suggested_max_value"] == pytest.approx(0.4)
 
 
 def test_on_pure_noise_the_rule_rarely_moves_a_range():
