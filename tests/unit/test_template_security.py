@@ -76,9 +76,12 @@ def test_pass_role_is_only_for_the_training_role_and_only_to_sagemaker() -> None
 
 def test_only_known_sam_policy_templates_are_used() -> None:
     for resource in TEMPLATE["Resources"].values():
-        for policy in resource.get("Properties", {}).get("Policies", []):
-            if isinstance(policy, dict) and "Statement" not in policy and "PolicyDocument" not in policy:
-                assert set(policy) <= SAM_POLICY_TEMPLATES
+        for entry in resource.get("Properties", {}).get("Policies", []):
+            # an Fn::If entry holds a policy in each branch (AWS::NoValue in one)
+            branches = entry["Fn::If"][1:] if isinstance(entry, dict) and "Fn::If" in entry else [entry]
+            for policy in branches:
+                if isinstance(policy, dict) and not {"Statement", "PolicyDocument", "Ref"} & set(policy):
+                    assert set(policy) <= SAM_POLICY_TEMPLATES
 
 
 def test_the_bucket_refuses_plain_http_and_public_access() -> None:
