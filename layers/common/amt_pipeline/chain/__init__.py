@@ -7,5 +7,6 @@ The domain, with no I/O:
 * ``next_round``: the next round's execution input (the suggested ranges, the parents, the
   warm-start type), held to AWS's warm-start restrictions;
 
-and ``step``, the step DecideFollowUp runs, which takes its adapters (aws.chain_table).
+and ``step``, the step DecideFollowUp runs, which takes its adapters (aws.chain_table);
+``report_section`` and ``chart_overlays``: the chain as a round's report tells and draws it.
 """

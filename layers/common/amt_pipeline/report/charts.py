@@ -20,6 +20,7 @@ from typing import Any, cast
 import altair as alt
 import pandas as pd
 
+from amt_pipeline.chain.chart_overlays import chain_best_line, range_bands, widened_domain
 from amt_pipeline.report.frame import STATUS_ORDER, ChartData, Param
 
 TRIALS = alt.NamedData(name="trials")
@@ -266,6 +267,9 @@ def progress_chart(data: ChartData, sel: Selections) -> Any:
         best = best.encode(color=alt.Color("tuning_job:N", legend=None))
     layers: list[Any] = [best, points, _best_mark(base, "start:T", "objective:Q", "progress_best_trial"),
                          _failed_marks(data, "start:T", "progress_failed")]
+    chain = chain_best_line(data.rounds, _colour(data), view="progress_chain_best") if data.multiple_jobs else None
+    if chain is not None:  # a chain's round: the chain's best after each round
+        layers.append(chain)
     rule = _baseline_rule(data, "progress_baseline")
     if rule is not None:
         layers.append(rule)
@@ -313,7 +317,7 @@ def parameter_chart(data: ChartData, p: Param, sel: Selections) -> Any:
         x = alt.X(f"{p.field}:N", title=p.title, sort=list(p.values) or "ascending", axis=alt.Axis(labelAngle=0))
     else:
         # Fixed domains: a filter changes the data, not the x scales (a brush on a changing scale breaks).
-        domain = _domain(data, p.field)
+        domain = widened_domain(_domain(data, p.field), data.rounds, p.name, log=p.log)
         scale = alt.Scale(type="log", domain=domain) if p.log else alt.Scale(zero=False, padding=8, domain=domain)
         x = alt.X(f"{p.field}:Q", title=f"{p.title} (log scale)" if p.log else p.title, scale=scale,
                   axis=whole_axis() if p.kind == "Integer" else alt.Undefined)
@@ -328,6 +332,10 @@ def parameter_chart(data: ChartData, p: Param, sel: Selections) -> Any:
                       .encode(x=x, y=y).properties(name=f"param_{p.field}_box"))
     layers += [points, _best_mark(base, x, "metric:Q", f"param_{p.field}_best_trial"),
                _failed_marks(data, x, f"param_{p.field}_failed")]
+    if p.kind != "Categorical" and data.multiple_jobs:  # a chain's round: each round's range, a band per round
+        bands = range_bands(data.rounds, p.name, scale, _colour(data), view=f"param_{p.field}_rounds")
+        if bands is not None:
+            layers.append(bands)
     return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT, title=f"The chosen metric vs {p.title}")
 
 

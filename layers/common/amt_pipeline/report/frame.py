@@ -65,6 +65,7 @@ class ChartData:
     baseline: float | None = None
     metrics: list[Metric] = field(default_factory=list)
     sampled: int | None = None  # scatter plots show this many trials (None: all)
+    rounds: list[Any] = field(default_factory=list)  # a chain's rounds (chain.chart_overlays.RoundOverlay)
 
 
 def _epoch_ms(value: Any) -> float | None:

@@ -34,6 +34,7 @@ from importlib import resources
 from typing import Any
 
 from amt_pipeline import __version__
+from amt_pipeline.chain.chart_overlays import round_overlays
 from amt_pipeline.report import charts, views
 from amt_pipeline.report.frame import ChartData, chart_data
 from amt_pipeline.report.notification import counted_statuses
@@ -315,16 +316,21 @@ def _specs(data: ChartData, report_input: ReportInput, summary: dict[str, Any]) 
 
 
 def render_report(report_input: ReportInput, *, summary: dict[str, Any] | None = None,
-                  generated_at: datetime | None = None, extra_html: str = "") -> str:
+                  generated_at: datetime | None = None, extra_html: str = "",
+                  chain_rounds: list[dict[str, Any]] | None = None) -> str:
     """One self-contained HTML page: summary in words, linked charts, tables, downloads.
 
     ``summary``: ``summarize(report_input)`` when the caller has it already (the render step
     writes it to summary.json too), so that it is computed once. ``extra_html``: a section the
     caller built and escaped (a chain's conversation: chain.report_section), after the summary.
+    ``chain_rounds``: a chain's rounds so far (``{round, run_id, ranges, best_so_far}``), drawn over
+    the charts (chain.chart_overlays).
     """
     if summary is None:
         summary = summarize(report_input)
     data = chart_data(report_input)
+    if chain_rounds:
+        data.rounds = round_overlays(chain_rounds, data.trials)
     specs, datasets, notes = _specs(data, report_input, summary)
     name = report_input.tuning_job_name
     downloads = {
