@@ -47,6 +47,14 @@ def run(out: Path, execution_input: dict, workers: int) -> dict:
     result = LocalPipeline(out, workers=workers).run(execution_input, timeout_seconds=7200)
     seconds = round(time.perf_counter() - started)
     rounds = (result.chain or {}).get("rounds") or []
+    # An execution that did not succeed (a round the decision started but that never reported) is said.
+    failed = [f"{r.execution_name} {r.execution_status}: {r.error} {(r.cause or '')[:300]}"
+              for r in result.rounds if r.execution_status != "SUCCEEDED"]
+    if result.execution_status != "SUCCEEDED" or result.dead_letters:
+        failed.append(f"first execution {result.execution_status}: {result.error}; dead letters "
+                      f"{len(result.dead_letters)}")
+    if failed:
+        print("  FAILED: " + "; ".join(failed), flush=True)
     if not rounds:
         job = result.tuning_job or {}
         limits = job.get("HyperParameterTuningJobConfig", {}).get("ResourceLimits", {})
@@ -62,6 +70,7 @@ def run(out: Path, execution_input: dict, workers: int) -> dict:
                     "best_hyperparameters": r.get("best_hyperparameters") or {}}
                    for r in rounds],
         "seconds": seconds,
+        "failed": failed,
     }
 
 
