@@ -21,7 +21,7 @@ BUCKET = "amt-validate-bucket"
 @pytest.fixture
 def handler(monkeypatch):
     for name, value in {"BUCKET_NAME": BUCKET, "SAGEMAKER_ROLE_ARN": "arn:aws:iam::123456789012:role/sm",
-                        "STACK_NAME": "amt-test"}.items():
+                        "STACK_NAME": "amt-test", "RUN_RETENTION_DAYS": "90"}.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
         reset_clients()
