@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.clients import client
 from amt_pipeline.aws.progress_table import ProgressStore
-from amt_pipeline.events import stack_layout
 from amt_pipeline.live.trial_event import TrainingJobStateChangeEvent
 from amt_pipeline.logic.track_progress import track_trial
 from amt_pipeline.observability import count, lambda_entry, logger
@@ -21,8 +20,6 @@ from amt_pipeline.settings import TrackProgressSettings
 @refuse_unusable_events(TrainingJobStateChangeEvent)
 def lambda_handler(event: TrainingJobStateChangeEvent, context: LambdaContext) -> dict:
     settings = TrackProgressSettings.from_env()
-    if event.detail.is_trial:  # UnusableEvent (skipped, not retried) unless a run in this stack's bucket
-        stack_layout(event.detail.OutputDataConfig.S3OutputPath, settings.bucket_name)
     topic = settings.first_failure_topic_arn
     result = track_trial(
         event.detail,

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from amt_pipeline.report.render import render_report
-from amt_pipeline.trials.report_input import trials_csv, trials_json
+from amt_pipeline.trials.report_input import trials_csv
+from tests.layer_helpers import trials_json
 from tests.synthetic import report_input
 
 pytestmark = pytest.mark.browser

@@ -18,7 +18,7 @@ from amt_pipeline.chain.state import ChainRecord, RoundRecord, round_execution_n
 from amt_pipeline.errors import FollowUpRefused
 from amt_pipeline.run.execution_input import parse_execution_input
 from amt_pipeline.run.layout import RunLayout
-from amt_pipeline.run.plan import plan_run
+from tests.layer_helpers import plan_run
 
 BUCKET = "amt-bucket"
 CHAIN = "amt-20261202-101500-ab12"

@@ -66,7 +66,7 @@ def test_every_error_is_listed_at_once(tmp_path: Path, capsys: pytest.CaptureFix
 def test_a_tuned_range_overrides_the_static_value_in_the_tuning_job_only() -> None:
     from datetime import UTC, datetime
 
-    from amt_pipeline.run.plan import plan_run
+    from tests.layer_helpers import plan_run
 
     plan = plan_run({}, bucket="b", role_arn="arn:aws:iam::1:role/r", region="us-east-1",
                     execution_name="e", started_at=datetime(2026, 11, 28, tzinfo=UTC), stack_name="s")

@@ -10,8 +10,9 @@ import json
 import pytest
 
 from amt_pipeline.trials.csv_safety import neutralise_csv_text
-from amt_pipeline.trials.report_input import trials_csv, trials_json
+from amt_pipeline.trials.report_input import trials_csv
 from tests import synthetic
+from tests.layer_helpers import trials_json
 
 HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+9)*cmd",
            "\t=1+1", "\r=1+1", "-", "+", "=", "@"]

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from amt_pipeline.run.execution_input import parse_execution_input
-from amt_pipeline.run.plan import plan_run
-from amt_pipeline.run.service_model import request_violations
+from tests.layer_helpers import plan_run, request_violations
 
 HERE = Path(__file__).parent
 GOOD_INPUTS = sorted((HERE / "good_inputs").glob("*.json"))

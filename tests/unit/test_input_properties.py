@@ -21,8 +21,8 @@ from amt_pipeline.errors import InvalidExecutionInput
 from amt_pipeline.run.execution_input import parse_execution_input
 from amt_pipeline.run.layout import RunLayout
 from amt_pipeline.run.plan import make_plan
-from amt_pipeline.run.service_model import request_violations
 from amt_pipeline.run.tuning_request import baseline_training_request
+from tests.layer_helpers import request_violations
 from tests.unit.jsonschema_strategies import from_schema
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schema" / "execution-input.schema.json").read_text())

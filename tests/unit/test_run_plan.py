@@ -11,7 +11,8 @@ import pytest
 from amt_pipeline.errors import InvalidExecutionInput
 from amt_pipeline.facts import RUN_ID_PATTERN
 from amt_pipeline.run.layout import RunLayout
-from amt_pipeline.run.plan import default_run_id, plan_run
+from amt_pipeline.run.plan import default_run_id
+from tests.layer_helpers import plan_run
 
 STARTED = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 CONTEXT = {

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from amt_pipeline.aws.adapters import Notifier, ObjectStore
 from amt_pipeline.aws.ports import TuningJobReader
 from amt_pipeline.aws.progress_table import ProgressStore
+from amt_pipeline.events import stack_layout
 from amt_pipeline.live.progress import Progress
 from amt_pipeline.live.trial_event import TrainingJobStateChange
 from amt_pipeline.run.layout import RunLayout, baseline_job_name
@@ -38,7 +39,8 @@ def track_trial(change: TrainingJobStateChange, *, store: ProgressStore, sagemak
                 notifier: Notifier | None = None, interval_seconds: float = RENDER_INTERVAL_SECONDS) -> TrackResult:
     if not change.is_trial:  # the baseline: the rule should not send it, nothing to do if it does
         return TrackResult(None, change.TrainingJobName, change.TrainingJobStatus)
-    layout = change.layout
+    # UnusableEvent (skipped, not retried) unless a run in this stack's bucket
+    layout = stack_layout(change.OutputDataConfig.S3OutputPath, objects.bucket)
     move = store.record_trial(change, layout.run_id)
     notified = False
     if move is not None and notifier is not None and change.TrainingJobStatus == "Failed" \

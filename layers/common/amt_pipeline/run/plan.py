@@ -1,6 +1,6 @@
 """The plan of a run: everything the state machine needs, computed once from the execution input.
 
-``plan_run`` is pure (no I/O, no clock): the same input, execution name and
+``make_plan`` is pure (no I/O, no clock): the same input, execution name and
 start time always give the same plan, so a retried Lambda plans the same run.
 """
 
@@ -162,11 +162,6 @@ def chain_plan(ei: ExecutionInput, run_id: str, *, started_at: datetime,
     expiration = None if retention_days is None else record_expiration(_utc(started_at).timestamp(), retention_days)
     return ChainPlan(enabled=True, chain_id=ei.follow_up.chain_id or run_id, round=ei.follow_up.round,
                      round_key=round_key(run_id), expiration=expiration)
-
-
-def plan_run(raw: Any, **context: Any) -> dict[str, Any]:
-    """``make_plan``'s plan as the state machine receives it: JSON (same keywords as ``make_plan``)."""
-    return make_plan(raw, **context).model_dump(mode="json")
 
 
 def dataset_plan(ei: ExecutionInput, layout: RunLayout) -> BuiltinDatasetPlan | S3DatasetPlan:

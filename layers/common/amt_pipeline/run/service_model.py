@@ -179,11 +179,6 @@ def violations(sh: Any, value: Any, path: str = "") -> Iterator[tuple[str, str]]
         yield from _container_errors(sh, value, path)
 
 
-def request_violations(operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
-    """Every violation of an operation's request (e.g. CreateHyperParameterTuningJob)."""
-    return list(violations(sagemaker_model().operation_model(operation).input_shape, params))
-
-
 def first_violation(shape_name: str, value: Any) -> str | None:
     """The message of the first way value breaks the named shape, or None."""
     return next((message for _, message in violations(shape_name, value)), None)

@@ -181,11 +181,6 @@ def _csv_cell(value: Any) -> str:
     return neutralise_csv_text(str(value))  # csv_safety: no cell a spreadsheet would run
 
 
-def trials_json(report_input: ReportInput) -> str:
-    """All trials as a JSON array of objects (the CSV's rows)."""
-    return json.dumps(json_safe(report_input.all_trials), allow_nan=False)
-
-
 # --- Collection (the only part that calls SageMaker) ---------------------------------------------
 
 
