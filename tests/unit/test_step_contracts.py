@@ -19,7 +19,8 @@ import pytest
 from pydantic import BaseModel
 
 from amt_pipeline.contracts import PrepareRequest, ValidateRequest
-from amt_pipeline.run.plan import RunPlan, plan_run
+from amt_pipeline.run.plan import RunPlan
+from tests.layer_helpers import plan_run
 
 ASL = json.loads((Path(__file__).resolve().parents[2] / "statemachine/tuning_pipeline.asl.json").read_text())
 STATES: dict[str, dict[str, Any]] = ASL["States"]

@@ -228,7 +228,7 @@ def test_hyperparameter_values_are_strings_as_sagemaker_wants() -> None:
 
 
 def test_plan_requests_are_the_same_builders() -> None:
-    from amt_pipeline.run.plan import plan_run
+    from tests.layer_helpers import plan_run
 
     p = plan_run(
         {"job_name": "run-1"},
