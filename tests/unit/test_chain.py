@@ -108,6 +108,9 @@ def test_the_budget_of_rounds_jobs_and_cost_each_stops_the_chain():
     assert _decide(two_rounds, _outcome(3, best=0.87)).reason == "budget-spent"  # max_rounds 3
     assert _decide(_chain(), _outcome(), max_total_jobs=10).reason == "budget-spent"  # 10 of 10 used
     assert _decide(_chain(), _outcome(cost=0.5), max_estimated_cost=0.5).reason == "budget-spent"
+    # said with the digits a local-sized cost needs (it read "$0.00 of $0.00 spent")
+    small = _decide(_chain(), _outcome(cost=0.0017), max_estimated_cost=0.0017)
+    assert small.reason == "budget-spent" and "an estimated $0.0017 of $0.0017 spent" in small.explanation
     # And a cost estimate that is missing cannot keep a cost budget
     assert _decide(_chain(), _outcome(cost=None), max_estimated_cost=1.0).reason == "budget-spent"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from amt_pipeline.facts import format_dollars as dollars
 from amt_pipeline.report.notification import compose_notification
 from amt_pipeline.report.render import render_report
-from amt_pipeline.report.sections import dollars
 from amt_pipeline.trials.failures import failure_groups, normalise_reason
 from amt_pipeline.trials.summary import summarize
 from tests.synthetic import report_input

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from amt_pipeline.run.job_names import TUNING_JOB_NAME_PATTERN
@@ -61,3 +62,13 @@ def format_duration(duration: float | timedelta | None, unknown: str = "?") -> s
     hours, rest = divmod(int(round(seconds)), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def format_dollars(amount: float) -> str:
+    """A cost with the digits that make it non-zero: $1,234.57, $0.12, $0.0017 ($0.00 would read as free)."""
+    if amount == 0:
+        return "$0"
+    if abs(amount) >= 1:
+        return f"${amount:,.2f}"
+    decimals = max(2, 1 - math.floor(math.log10(abs(amount))))
+    return f"${amount:.{decimals}f}"

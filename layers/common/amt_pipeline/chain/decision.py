@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amt_pipeline.chain.state import STOP_REASONS, ChainRecord, better_of
+from amt_pipeline.facts import format_dollars
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _next_round_size(follow_up: Mapping[str, Any], chain: ChainRecord, outcome: 
         per_job = spent / used
         affordable = math.floor((float(max_cost) - spent) / per_job) if per_job > 0 else size
         if affordable < 1:
-            return 0, f"an estimated ${spent:.2f} of ${float(max_cost):.2f} spent"
+            return 0, f"an estimated {format_dollars(spent)} of {format_dollars(float(max_cost))} spent"
         size = min(size, affordable)
     return size, ""
 

@@ -6,23 +6,12 @@ console URLs that trials.failures builds (https, an AWS console host).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from amt_pipeline.facts import format_duration
+from amt_pipeline.facts import format_dollars, format_duration
 from amt_pipeline.report.frame import ChartData
 from amt_pipeline.report.safe_text import cell_html
 from amt_pipeline.report.safe_text import text_html as _e
-
-
-def dollars(amount: float) -> str:
-    """A cost with the digits that make it non-zero: $1,234.57, $0.12, $0.0017."""
-    if amount == 0:
-        return "$0"
-    if abs(amount) >= 1:
-        return f"${amount:,.2f}"
-    decimals = max(2, 1 - math.floor(math.log10(abs(amount))))
-    return f"${amount:.{decimals}f}"
 
 
 def filters_html(data: ChartData) -> str:
@@ -104,7 +93,7 @@ def spend_html(summary: dict[str, Any]) -> str:
                   f"{s.get('prices_as_of')}, from {s.get('prices_source')}")
         local = (" &mdash; this job ran locally and nothing was billed: this is what SageMaker would have "
                  "billed for the same seconds") if s.get("ran_locally") else ""
-        cost = (f"{dollars(s['estimated_cost_usd'])} <span class='muted'>(billable seconds &times; instances "
+        cost = (f"{format_dollars(s['estimated_cost_usd'])} <span class='muted'>(billable seconds &times; instances "
                 f"&times; {_e(source)}){local}</span>")
     elif s.get("unpriced_instance_types"):
         cost = (f"not estimated: no price for {_e(', '.join(s['unpriced_instance_types']))} in the table "
