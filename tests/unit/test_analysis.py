@@ -8,13 +8,9 @@ import pytest
 
 from amt_pipeline.report.charts import importance_spec
 from amt_pipeline.run.execution_input import parse_execution_input
-from amt_pipeline.trials.analysis import (
-    MIN_TRIALS_FOR_IMPORTANCE,
-    boundary_analysis,
-    hyperparameter_importance,
-    next_execution_input,
-    rank_trials,
-)
+from amt_pipeline.trials.analysis import MIN_TRIALS_FOR_IMPORTANCE, hyperparameter_importance, rank_trials
+from amt_pipeline.trials.boundaries import boundary_analysis
+from amt_pipeline.trials.next_input import next_execution_input
 from amt_pipeline.trials.table import Objective, ParameterRange
 from tests.synthetic import tuning_job_describe
 

@@ -8,7 +8,7 @@ The rule, in this order (the first that applies decides):
 3. a later round raised the chain's best by less than ``min_improvement`` (or not at all)
    -> stop, ``improvement-below-threshold``;
 4. no range edge is crowded on evidence and movable within the container's domain
-   (trials.analysis.boundary_analysis) -> stop, ``no-edge-crowded``;
+   (trials.boundaries.boundary_analysis) -> stop, ``no-edge-crowded``;
 5. the budget leaves no round: ``max_rounds`` run, fewer than one training job left of
    ``max_total_jobs``, or the next round's estimated cost would pass ``max_estimated_cost``
    -> stop, ``budget-spent``;

@@ -44,7 +44,7 @@ HYPERPARAMETER_DOMAINS: dict[str, rules.Interval] = {
 HYPERPARAMETER_DOMAINS.update({alias: HYPERPARAMETER_DOMAINS[name] for alias, name in rules.ALIASES.items()})
 # Values at which a hyperparameter stops meaning "more of the same": XGBoost reads max_depth 0 and
 # max_leaves 0 as "no limit" and max_delta_step 0 as "no constraint", not as the smallest setting.
-# A range widened toward them stops short of them (trials.analysis).
+# A range widened toward them stops short of them (trials.boundaries).
 MEANING_CHANGES_AT: dict[str, float] = {"max_depth": 0, "max_leaves": 0, "max_delta_step": 0}
 
 # Evaluation metrics the container's tuning can read, and the direction that is better.

@@ -10,15 +10,10 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from amt_pipeline.trials.analysis import (
-    boundary_analysis,
-    hyperparameter_importance,
-    next_execution_input,
-    next_input_notes,
-    rank_trials,
-    scored_trials,
-)
+from amt_pipeline.trials.analysis import hyperparameter_importance, rank_trials, scored_trials
+from amt_pipeline.trials.boundaries import boundary_analysis
 from amt_pipeline.trials.failures import failure_groups, stopped_trials
+from amt_pipeline.trials.next_input import next_execution_input, next_input_notes
 from amt_pipeline.trials.report_input import ReportInput, json_safe, parent_job_names
 from amt_pipeline.trials.spend import spend
 from amt_pipeline.trials.table import ParameterRange, is_hyperparameter_column
