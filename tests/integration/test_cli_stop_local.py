@@ -1,9 +1,11 @@
 """`amt stop` on a running job of the local runtime: the pipeline's Stopped path then reports and
-notifies as on AWS; then `amt runs --local` and `amt cleanup --local` on the same folder."""
+notifies as on AWS; then `amt runs --local`, `amt report --local` and `amt cleanup --local` on the
+same folder."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -53,8 +55,22 @@ def test_stop_then_the_stopped_notification_and_the_report(tmp_path: Path, capsy
     assert [(r["tuning_job"], r["tuning_job_status"]) for r in rows] == [(JOB, "Stopped")]
     assert rows[0]["report"] == str(result.report_path.resolve())
 
+    # And `amt report --local` draws the learning curves the run's own report drew (the run's emulated
+    # CloudWatch is gone: the engine's metric histories are read back the same way)
+    again = tmp_path / "again.html"
+    assert main(["report", JOB, "--local", str(tmp_path), "--out", str(again)]) == 0
+    drawn = _payload(result.report_path.read_text())["datasets"]["curves"]
+    assert drawn and {p["metric"] for p in drawn} == {"validation:accuracy", "train:accuracy"}
+    assert _payload(again.read_text())["datasets"]["curves"] == drawn
+
     # And `amt cleanup --local` removes its reports
     assert main(["cleanup", JOB, "--local", str(tmp_path), "--parts", "reports", "--yes"]) == 0
     assert "4 object(s) deleted" in capsys.readouterr().out and not result.report_path.exists()
     assert main(["runs", "--local", str(tmp_path), "--json"]) == 0
     assert "removed by a cleanup" in json.loads(capsys.readouterr().out)["runs"][0]["why_no_report"]
+
+
+def _payload(page: str) -> dict:
+    match = re.search(r"<script type='application/json' id='amt-report-data'>(.*?)</script>", page, re.S)
+    assert match, "the report's data element is missing"
+    return json.loads(match.group(1))

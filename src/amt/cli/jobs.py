@@ -37,9 +37,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.local:
         from amt.cli.local_state import LocalState
+        from amt.local.training_metrics import replay_learning_curves
 
         with LocalState.open(args.local) as state:
             report_input = add_training_details(collect_compared_jobs(state.engine, args.jobs), state.engine)
+            replay_learning_curves(state.engine, report_input)
     else:
         from amt_pipeline.trials.learning_curves import add_learning_curves
 
