@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +45,57 @@ def cmd_report(args: argparse.Namespace) -> int:
         with LocalState.open(args.local) as state:
             report_input = add_training_details(collect_compared_jobs(state.engine, args.jobs), state.engine)
             replay_learning_curves(state.engine, report_input)
+            read_local = functools.partial(_local_json, state.bucket_dir)
+            rounds = chain_rounds_of(args.jobs, functools.partial(_chain_record, state.engine, read_local))
     else:
+        from amt.cli.runs import s3_json
         from amt_pipeline.trials.learning_curves import add_learning_curves
 
         aws = session(args)
         sagemaker = aws.client("sagemaker")
         report_input = add_learning_curves(collect_compared_jobs(sagemaker, args.jobs), aws.client("cloudwatch"))
         add_training_details(report_input, sagemaker)
+        read_s3 = functools.partial(s3_json, aws.client("s3"))
+        rounds = chain_rounds_of(args.jobs, functools.partial(_chain_record, sagemaker, read_s3))
     report_input.price_per_hour = getattr(args, "price_per_hour", None)
     out = Path(args.out or f"{args.jobs[0]}-report.html")
-    out.write_text(render_report(report_input), encoding="utf-8")
+    out.write_text(render_report(report_input, chain_rounds=rounds), encoding="utf-8")
     print(f"Report: {out.resolve().as_uri()}")
     return EXIT_OK
+
+
+def chain_rounds_of(jobs: list[str], read_chain: Callable[[str], dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """The rounds the charts draw over a report of a chain's jobs: the latest record (chain.json) of
+    the compared jobs, its rounds among them (a round not in the report has no trials to colour its
+    band); [] when no job is a chain's round. ``read_chain``: a run id -> its chain.json or None."""
+    records = [record for record in map(read_chain, jobs) if record]
+    if not records:
+        return []
+    latest = max(records, key=lambda record: len(record.get("rounds") or []))
+    return [r for r in latest.get("rounds") or [] if r.get("run_id") in jobs]
+
+
+def _chain_record(sagemaker: Any, read_json: Callable[[str, str], dict[str, Any] | None],
+                  job: str) -> dict[str, Any] | None:
+    """The job's chain.json, in the bucket and run its trials write to (from its S3OutputPath; a job this
+    stack did not start has none)."""
+    from amt_pipeline.run.layout import RunLayout
+
+    definition = describe_tuning_job(sagemaker, job).get("TrainingJobDefinition") or {}
+    try:
+        layout = RunLayout.from_output_uri((definition.get("OutputDataConfig") or {}).get("S3OutputPath", ""))
+    except ValueError:
+        return None
+    return read_json(layout.bucket, layout.chain_json_key)
+
+
+def _local_json(bucket_dir: Path, _bucket: str, key: str) -> dict[str, Any] | None:
+    """An object of a local run's emulated bucket (kept as files under DIR/bucket)."""
+    path = bucket_dir / key
+    try:
+        return json.loads(path.read_text()) if path.is_file() else None
+    except (OSError, ValueError):
+        return None  # a record being written
 
 
 def cmd_stop(args: argparse.Namespace) -> int:

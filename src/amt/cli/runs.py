@@ -90,7 +90,7 @@ def _aws_row(sfn: Any, sagemaker: Any, s3: Any, bucket: str, summary: dict[str, 
         **job_fields(job),
     }
     layout = RunLayout(bucket, run_id) if run_id else None
-    row["chain"] = chain_fields(_s3_json(s3, bucket, layout.chain_json_key), run_id) if chains and layout else None
+    row["chain"] = chain_fields(s3_json(s3, bucket, layout.chain_json_key), run_id) if chains and layout else None
     ended = job and job.get("HyperParameterTuningJobStatus") in ENDED_STATUSES
     if layout and ended and _exists(s3, bucket, layout.report_html_key):
         row["report"], row["why_no_report"] = layout.uri(layout.report_html_key), None
@@ -150,7 +150,7 @@ def _tuning_job(sagemaker: Any, name: str) -> dict[str, Any] | None:
         raise
 
 
-def _s3_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
+def s3_json(s3: Any, bucket: str, key: str) -> dict[str, Any] | None:
     from botocore.exceptions import ClientError
 
     try:
