@@ -112,8 +112,3 @@ class RoundDecidedDetail(RunStepDetail):
     round: int
     decision: str  # "continue" | "stop"
     reason: str
-
-
-class RoundDecidedEvent(EventBridgeModel):
-    source: Literal["amt-pipeline"]
-    detail: RoundDecidedDetail
