@@ -7,11 +7,14 @@ import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amt.cli.aws import add_aws_options, describe_tuning_job, load_stack, session
 from amt.cli.errors import EXIT_FAILED, EXIT_OK, CliError
 from amt.cli.output import Output
+
+if TYPE_CHECKING:
+    from amt_pipeline.trials.report_input import ReportInput
 
 
 def register(commands: Any, parents: dict[str, argparse.ArgumentParser]) -> None:
@@ -46,7 +49,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             report_input = add_training_details(collect_compared_jobs(state.engine, args.jobs), state.engine)
             replay_learning_curves(state.engine, report_input)
             read_local = functools.partial(_local_json, state.bucket_dir)
-            rounds = chain_rounds_of(args.jobs, functools.partial(_chain_record, state.engine, read_local))
+            rounds = chain_rounds_of(args.jobs, functools.partial(_chain_record, report_input, read_local))
     else:
         from amt.cli.runs import s3_json
         from amt_pipeline.trials.learning_curves import add_learning_curves
@@ -56,7 +59,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         report_input = add_learning_curves(collect_compared_jobs(sagemaker, args.jobs), aws.client("cloudwatch"))
         add_training_details(report_input, sagemaker)
         read_s3 = functools.partial(s3_json, aws.client("s3"))
-        rounds = chain_rounds_of(args.jobs, functools.partial(_chain_record, sagemaker, read_s3))
+        rounds = chain_rounds_of(args.jobs, functools.partial(_chain_record, report_input, read_s3))
     report_input.price_per_hour = getattr(args, "price_per_hour", None)
     out = Path(args.out or f"{args.jobs[0]}-report.html")
     out.write_text(render_report(report_input, chain_rounds=rounds), encoding="utf-8")
@@ -75,13 +78,14 @@ def chain_rounds_of(jobs: list[str], read_chain: Callable[[str], dict[str, Any] 
     return [r for r in latest.get("rounds") or [] if r.get("run_id") in jobs]
 
 
-def _chain_record(sagemaker: Any, read_json: Callable[[str, str], dict[str, Any] | None],
+def _chain_record(report_input: ReportInput, read_json: Callable[[str, str], dict[str, Any] | None],
                   job: str) -> dict[str, Any] | None:
-    """The job's chain.json, in the bucket and run its trials write to (from its S3OutputPath; a job this
-    stack did not start has none)."""
+    """The job's chain.json, in the bucket and run its trials write to (the S3OutputPath of the description
+    the report holds already; a job this stack did not start has none)."""
     from amt_pipeline.run.layout import RunLayout
 
-    definition = describe_tuning_job(sagemaker, job).get("TrainingJobDefinition") or {}
+    described = next((j for j in report_input.tuning_jobs if j.get("HyperParameterTuningJobName") == job), {})
+    definition = described.get("TrainingJobDefinition") or {}
     try:
         layout = RunLayout.from_output_uri((definition.get("OutputDataConfig") or {}).get("S3OutputPath", ""))
     except ValueError:
